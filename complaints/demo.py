@@ -1,0 +1,55 @@
+"""Demo staff: one user for every role, all with the password in ``DEMO_PASSWORD``."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from . import roles
+from .models import Department, StaffProfile
+
+DEMO_PASSWORD = "demo1234"
+
+# username, full name (family, given), role, department code
+DEMO_USERS = [
+    ("frontdesk", ("王", "丽"), roles.FRONT_DESK, None),
+    ("supervisor", ("陈", "静"), roles.SUPERVISOR, "service"),
+    ("eng_head", ("张", "伟"), roles.DEPARTMENT_HEAD, "engineering"),
+    ("sec_head", ("刘", "强"), roles.DEPARTMENT_HEAD, "security"),
+    ("env_head", ("赵", "敏"), roles.DEPARTMENT_HEAD, "environment"),
+    ("svc_head", ("孙", "婷"), roles.DEPARTMENT_HEAD, "service"),
+    ("manager", ("周", "建华"), roles.MANAGER, None),
+    ("gm", ("吴", "志远"), roles.GENERAL_MANAGER, None),
+]
+
+
+@transaction.atomic
+def seed_staff() -> dict[str, object]:
+    """Create or refresh the demo users; return them by username. Idempotent."""
+    User = get_user_model()
+    users = {}
+    for username, (last, first), role, dept_code in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.last_name, user.first_name = last, first
+        user.is_staff = role in (
+            roles.SUPERVISOR,
+            roles.MANAGER,
+            roles.GENERAL_MANAGER,
+            roles.DEPARTMENT_HEAD,
+        )
+        user.email = f"{username}@example.com"
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        department = Department.objects.get(code=dept_code) if dept_code else None
+        StaffProfile.objects.update_or_create(user=user, defaults={"department": department})
+        users[username] = user
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True, "last_name": "管理员"}
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    users["admin"] = admin
+    return users

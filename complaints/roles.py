@@ -1,0 +1,82 @@
+"""The five roles of the service centre, as Django groups, and the permissions each holds.
+
+Groups are created and kept in step by data migrations that call :func:`sync_role_groups`;
+code asks "may this user…" through Django permissions, never through group names, except to
+show a person's role in the header.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+FRONT_DESK = "front_desk"
+SUPERVISOR = "supervisor"
+DEPARTMENT_HEAD = "department_head"
+MANAGER = "manager"
+GENERAL_MANAGER = "general_manager"
+
+LABELS = {
+    FRONT_DESK: _("Front desk"),
+    SUPERVISOR: _("Customer-service supervisor"),
+    DEPARTMENT_HEAD: _("Department head"),
+    MANAGER: _("Manager"),
+    GENERAL_MANAGER: _("General manager"),
+}
+
+# Most senior first, so a person in several groups is shown by the highest.
+ORDER = [GENERAL_MANAGER, MANAGER, SUPERVISOR, DEPARTMENT_HEAD, FRONT_DESK]
+
+_REGISTRY_READ = [
+    "residents.view_property",
+    "residents.view_building",
+    "residents.view_unit",
+    "residents.view_resident",
+]
+_REGISTRY_WRITE = [
+    "residents.add_resident",
+    "residents.change_resident",
+    "residents.add_unit",
+    "residents.change_unit",
+]
+
+PERMISSIONS: dict[str, list[str]] = {
+    FRONT_DESK: _REGISTRY_READ + _REGISTRY_WRITE,
+    SUPERVISOR: _REGISTRY_READ + _REGISTRY_WRITE,
+    DEPARTMENT_HEAD: _REGISTRY_READ,
+    MANAGER: _REGISTRY_READ + _REGISTRY_WRITE,
+    GENERAL_MANAGER: _REGISTRY_READ + _REGISTRY_WRITE,
+}
+
+
+def role_of(user) -> str | None:
+    """The most senior role key of ``user`` (from its prefetched or queried groups)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    names = {g.name for g in user.groups.all()}
+    return next((key for key in ORDER if key in names), None)
+
+
+def sync_role_groups(apps, permissions: dict[str, list[str]] | None = None) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent).
+
+    Takes a migration's ``apps`` so that it works on the historical models; permissions of
+    apps migrated in the same run are created first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for key, codes in (permissions or PERMISSIONS).items():
+        group, _created = Group.objects.get_or_create(name=key)
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,30 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploads of a test never reach the real media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """Build a user in a role: ``make_user("front_desk")``; department heads take ``department``."""
+    from complaints.models import StaffProfile
+
+    counter = {"n": 0}
+
+    def _make(role=None, *, department=None, username=None, **extra):
+        counter["n"] += 1
+        user = django_user_model.objects.create_user(
+            username=username or f"{role or 'user'}{counter['n']}", password="pw", **extra
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        StaffProfile.objects.create(user=user, department=department)
+        return user
+
+    return _make

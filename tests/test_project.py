@@ -1,0 +1,69 @@
+"""The project as a whole: settings, roles, the base page and language switch."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from complaints import roles
+from complaints.models import Department
+
+pytestmark = pytest.mark.django_db
+
+
+def test_time_zone_and_default_language():
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_role_groups_exist_with_their_permissions():
+    names = set(Group.objects.values_list("name", flat=True))
+    assert set(roles.LABELS) <= names
+    front_desk = Group.objects.get(name=roles.FRONT_DESK)
+    codes = {f"{p.content_type.app_label}.{p.codename}" for p in front_desk.permissions.all()}
+    assert {"residents.view_resident", "residents.add_resident"} <= codes
+    head = Group.objects.get(name=roles.DEPARTMENT_HEAD)
+    assert not head.permissions.filter(codename="add_resident").exists()
+
+
+def test_standard_departments_are_seeded():
+    assert set(Department.objects.values_list("code", flat=True)) >= {
+        "engineering",
+        "security",
+        "environment",
+        "service",
+    }
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_page_speaks_chinese_by_default(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
+
+
+def test_language_switch_turns_the_page_english(client, make_user):
+    user = make_user(roles.FRONT_DESK)
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
+    assert "My desk" in page
+    assert "Front desk" in page
+
+
+def test_header_shows_user_and_role(client, make_user):
+    client.force_login(make_user(roles.MANAGER, first_name="建华", last_name="周"))
+    page = client.get(reverse("home")).content.decode()
+    assert "经理" in page
+
+
+def test_pages_load_nothing_from_the_internet(client, make_user):
+    client.force_login(make_user(roles.FRONT_DESK))
+    page = client.get(reverse("home")).content.decode()
+    assert "http://" not in page and "https://" not in page
