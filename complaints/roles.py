@@ -1,6 +1,7 @@
 """The five roles of the service centre, as Django groups, and the permissions each holds.
 
-Groups are created and kept in step by data migrations that call :func:`sync_role_groups`;
+Groups are created and kept in step by data migrations that call :func:`sync_role_groups`
+with the permissions of their time (the newest such migration is the current definition);
 code asks "may this user…" through Django permissions, never through group names, except to
 show a person's role in the header.
 """
@@ -26,27 +27,6 @@ LABELS = {
 # Most senior first, so a person in several groups is shown by the highest.
 ORDER = [GENERAL_MANAGER, MANAGER, SUPERVISOR, DEPARTMENT_HEAD, FRONT_DESK]
 
-_REGISTRY_READ = [
-    "residents.view_property",
-    "residents.view_building",
-    "residents.view_unit",
-    "residents.view_resident",
-]
-_REGISTRY_WRITE = [
-    "residents.add_resident",
-    "residents.change_resident",
-    "residents.add_unit",
-    "residents.change_unit",
-]
-
-PERMISSIONS: dict[str, list[str]] = {
-    FRONT_DESK: _REGISTRY_READ + _REGISTRY_WRITE,
-    SUPERVISOR: _REGISTRY_READ + _REGISTRY_WRITE,
-    DEPARTMENT_HEAD: _REGISTRY_READ,
-    MANAGER: _REGISTRY_READ + _REGISTRY_WRITE,
-    GENERAL_MANAGER: _REGISTRY_READ + _REGISTRY_WRITE,
-}
-
 
 def role_of(user) -> str | None:
     """The most senior role key of ``user`` (from its prefetched or queried groups)."""
@@ -56,7 +36,7 @@ def role_of(user) -> str | None:
     return next((key for key in ORDER if key in names), None)
 
 
-def sync_role_groups(apps, permissions: dict[str, list[str]] | None = None) -> None:
+def sync_role_groups(apps, permissions: dict[str, list[str]]) -> None:
     """Create the role groups and give each exactly its permissions (idempotent).
 
     Takes a migration's ``apps`` so that it works on the historical models; permissions of
@@ -71,7 +51,7 @@ def sync_role_groups(apps, permissions: dict[str, list[str]] | None = None) -> N
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for key, codes in (permissions or PERMISSIONS).items():
+    for key, codes in permissions.items():
         group, _created = Group.objects.get_or_create(name=key)
         wanted = []
         for code in codes:

@@ -1,4 +1,4 @@
-"""Departments and staff; complaints, their workflow, work orders and revisits follow."""
+"""Departments and the staff who work in them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,426 @@
+"""A complaint, its classification and its workflow (django-fsm-2)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from phonenumber_field.modelfields import PhoneNumberField
+
+from .org import Department
+from .taxonomy import Category
+
+
+def condition(message):
+    """Give a transition condition the sentence shown when it is not met."""
+
+    def decorate(func):
+        func.message = message
+        return func
+
+    return decorate
+
+
+@condition(_("Set the class, category, validity and — unless invalid — the department first."))
+def is_classified(complaint: Complaint) -> bool:
+    if not (complaint.severity and complaint.category_id and complaint.validity):
+        return False
+    return complaint.validity == Complaint.Validity.INVALID or bool(complaint.department_id)
+
+
+@condition(_("Only an invalid complaint can be closed without handling."))
+def is_invalid(complaint: Complaint) -> bool:
+    return complaint.validity == Complaint.Validity.INVALID
+
+
+@condition(_("Record the explanation given to the resident first."))
+def has_explanation(complaint: Complaint) -> bool:
+    return bool(complaint.explanation.strip())
+
+
+@condition(_("The department has not signed for the work order yet."))
+def work_order_signed(complaint: Complaint) -> bool:
+    order = complaint.active_work_order
+    return order is not None and order.signed_at is not None
+
+
+@condition(_("Record the investigation and the plan first."))
+def has_plan(complaint: Complaint) -> bool:
+    return bool(complaint.investigation_plan.strip())
+
+
+@condition(_("Record the result of the handling first."))
+def has_result(complaint: Complaint) -> bool:
+    return bool(complaint.result_note.strip())
+
+
+def may_handle(complaint: Complaint, user) -> bool:
+    """The head of the department holding the work order, or anyone allowed to handle any."""
+    if user.has_perm("complaints.handle_any_work_order"):
+        return True
+    if not user.has_perm("complaints.handle_work_order"):
+        return False
+    order = complaint.active_work_order
+    profile = getattr(user, "staff_profile", None)
+    return bool(order and profile and profile.department_id == order.department_id)
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ComplaintQuerySet:
+        """The one visibility rule: pages, admin and exports all start here.
+
+        Staff with ``view_all_complaints`` see everything; a department head sees the
+        complaints whose work orders were ever sent to their department; others see nothing.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.has_perm("complaints.view_all_complaints"):
+            return self
+        profile = getattr(user, "staff_profile", None)
+        if profile is None or profile.department_id is None:
+            return self.none()
+        if not user.has_perm("complaints.handle_work_order"):
+            return self.none()
+        return self.filter(
+            Q(department_id=profile.department_id)
+            | Q(work_orders__department_id=profile.department_id)
+        ).distinct()
+
+    def open(self) -> ComplaintQuerySet:
+        return self.exclude(state=Complaint.State.CLOSED)
+
+
+class Complaint(ConcurrentTransitionMixin, models.Model):
+    """One complaint by a resident (or on their behalf), from receipt to archive."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("received")
+        CONFIRMED = "confirmed", _("confirmed")
+        INVESTIGATED = "investigated", _("under investigation")
+        RESOLVED = "resolved", _("resolved")
+        REVISITED = "revisited", _("revisited")
+        CLOSED = "closed", _("closed")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("phone")
+        WALK_IN = "walk_in", _("walk-in")
+        ON_SITE = "on_site", _("on site (to patrolling staff)")
+        LETTER = "letter", _("letter")
+        SUGGESTION_BOX = "box", _("suggestion box")
+        ONLINE = "online", _("WeChat / app / online")
+        EMAIL = "email", _("email")
+        FAX = "fax", _("fax")
+        ON_BEHALF = "on_behalf", _("on behalf of someone")
+        FORWARDED = "forwarded", _("forwarded from an upper level")
+
+    class Severity(models.TextChoices):
+        MINOR = "minor", _("minor")
+        IMPORTANT = "important", _("important")
+        MAJOR = "major", _("major")
+
+    class Responsibility(models.TextChoices):
+        PROPERTY = "class1", _("Class I — property service")
+        DEVELOPER = "class2", _("Class II — developer")
+        EXTERNAL = "class3", _("Class III — outside causes")
+
+    class Validity(models.TextChoices):
+        VALID = "valid", _("valid")
+        ASSIST = "assist", _("assist (not our fault, we help)")
+        INVALID = "invalid", _("invalid")
+
+    class RepeatLevel(models.TextChoices):
+        FIRST = "first", _("first time")
+        INTERMEDIATE = "intermediate", _("intermediate (second time)")
+        ADVANCED = "advanced", _("advanced (third time or more)")
+        SPECIAL = "special", _("special")
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    state = FSMField(
+        _("state"), default=State.RECEIVED, choices=State.choices, protected=True, max_length=20
+    )
+
+    # What happened
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("happened at"), null=True, blank=True)
+    location = models.CharField(_("where"), max_length=200, blank=True)
+    complained_about = models.CharField(
+        _("person or department complained about"), max_length=100, blank=True
+    )
+    description = models.TextField(_("what happened"))
+    demand = models.TextField(_("what the resident asks for"), blank=True)
+    requested_deadline = models.DateTimeField(
+        _("deadline asked by the resident"), null=True, blank=True
+    )
+    economic_loss = models.DecimalField(
+        _("economic loss (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+
+    # Who complains
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("resident"),
+    )
+    unit = models.ForeignKey(
+        "residents.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("unit"),
+    )
+    estate = models.ForeignKey(
+        "residents.Property",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("property"),
+    )
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    contact_name = models.CharField(_("contact name"), max_length=50)
+    contact_phone = PhoneNumberField(_("contact phone"), region="CN", db_index=True)
+
+    # Receipt
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="complaints_received",
+        verbose_name=_("received by"),
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    # Classification
+    severity = models.CharField(_("class"), max_length=10, choices=Severity.choices, blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("category"),
+    )
+    responsibility = models.CharField(
+        _("responsibility"), max_length=10, choices=Responsibility.choices, blank=True
+    )
+    validity = models.CharField(_("validity"), max_length=10, choices=Validity.choices, blank=True)
+    repeat_level = models.CharField(
+        _("repeat level"), max_length=12, choices=RepeatLevel.choices, default=RepeatLevel.FIRST
+    )
+    is_special = models.BooleanField(
+        _("special"),
+        default=False,
+        help_text=_("May go to the government, the media or court: handled as major."),
+    )
+    is_group = models.BooleanField(_("group complaint"), default=False)
+    group_lead = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="group_members",
+        verbose_name=_("group of"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("responsible department"),
+    )
+
+    # Handling
+    explanation = models.TextField(_("explanation to the resident"), blank=True)
+    investigation_plan = models.TextField(_("investigation and plan"), blank=True)
+    result_note = models.TextField(_("result"), blank=True)
+
+    # Milestones and deadlines
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("first dispatched at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    dispatch_due_at = models.DateTimeField(_("dispatch due"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        permissions = [
+            ("view_all_complaints", _("Can see the complaints of every department")),
+            ("confirm_complaint", _("Can confirm, classify and dispatch complaints")),
+            ("handle_work_order", _("Can sign for and handle own department's work orders")),
+            ("handle_any_work_order", _("Can handle any department's work orders")),
+            ("revisit_complaint", _("Can revisit resolved complaints")),
+            ("close_complaint", _("Can close complaints")),
+            ("reopen_complaint", _("Can reopen closed complaints")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(economic_loss__isnull=True) | Q(economic_loss__gte=0),
+                name="%(app_label)s_%(class)s_loss_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "received_at"], name="complaint_state_received"),
+            models.Index(fields=["department", "state"], name="complaint_dept_state"),
+            models.Index(
+                fields=["estate", "category", "received_at"], name="complaint_group_lookup"
+            ),
+            models.Index(
+                fields=["dispatch_due_at"],
+                name="complaint_open_dispatch_due",
+                condition=Q(dispatched_at__isnull=True) & ~Q(state="closed"),
+            ),
+            models.Index(
+                fields=["resolve_due_at"],
+                name="complaint_open_resolve_due",
+                condition=Q(resolved_at__isnull=True) & ~Q(state="closed"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or str(_("new complaint"))
+
+    # --- derived facts -------------------------------------------------------------------
+    @property
+    def active_work_order(self):
+        """The work order now with a department (pending or signed), if any."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        orders = cache.get("work_orders")
+        if orders is not None:
+            active = [o for o in orders if o.is_active]
+            return max(active, key=lambda o: o.dispatched_at) if active else None
+        from .work import WorkOrder
+
+        return (
+            self.work_orders.filter(status__in=WorkOrder.ACTIVE_STATUSES)
+            .select_related("department", "signed_by")
+            .order_by("-dispatched_at")
+            .first()
+        )
+
+    @property
+    def summary(self) -> str:
+        text = " ".join(self.description.split())
+        return text if len(text) <= 40 else text[:39] + "…"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != self.State.CLOSED
+
+    # --- workflow ------------------------------------------------------------------------
+    # Each method only moves the state; the services in complaints.services do the rest
+    # (checks with messages, work orders, timeline rows) in one transaction.
+    @transition(
+        field=state,
+        source=State.RECEIVED,
+        target=State.CONFIRMED,
+        conditions=[is_classified],
+        permission="complaints.confirm_complaint",
+        custom={"label": _("Confirm")},
+    )
+    def confirm(self):
+        self.confirmed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.CONFIRMED,
+        target=State.CLOSED,
+        conditions=[is_invalid, has_explanation],
+        permission="complaints.confirm_complaint",
+        custom={"label": _("Close as invalid")},
+    )
+    def close_invalid(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.CONFIRMED,
+        target=State.INVESTIGATED,
+        conditions=[work_order_signed, has_plan],
+        permission=may_handle,
+        custom={"label": _("Record investigation")},
+    )
+    def investigate(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.INVESTIGATED,
+        target=State.RESOLVED,
+        conditions=[work_order_signed, has_result],
+        permission=may_handle,
+        custom={"label": _("Resolve")},
+    )
+    def resolve(self):
+        self.resolved_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=State.REVISITED,
+        permission="complaints.revisit_complaint",
+        custom={"label": _("Revisit: satisfied")},
+    )
+    def revisit_satisfied(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=State.INVESTIGATED,
+        permission="complaints.revisit_complaint",
+        custom={"label": _("Revisit: unsatisfied")},
+    )
+    def revisit_unsatisfied(self):
+        self.resolved_at = None
+        self.result_note = ""
+
+    @transition(
+        field=state,
+        source=State.REVISITED,
+        target=State.CLOSED,
+        permission="complaints.close_complaint",
+        custom={"label": _("Close")},
+    )
+    def close(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.CLOSED,
+        target=State.RECEIVED,
+        permission="complaints.reopen_complaint",
+        custom={"label": _("Reopen")},
+    )
+    def reopen(self):
+        self.closed_at = None
+        self.resolved_at = None
+        self.confirmed_at = None
+        self.result_note = ""
+
+
+class ComplaintSequence(models.Model):
+    """The last complaint number given out in one month (``TS-202611-0042``)."""
+
+    period = models.CharField(_("month"), max_length=6, primary_key=True)
+    last_value = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        ordering = ["period"]
+        verbose_name = _("complaint number sequence")
+        verbose_name_plural = _("complaint number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.last_value}"

@@ -1,0 +1,90 @@
+"""What a complaint is about (an administrator-editable tree) and the desk's tunable rules."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """One heading of the complaint classification; sub-categories point at their parent."""
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="%(app_label)s_%(class)s_unique_name_in_parent"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def root(self) -> Category:
+        node = self
+        while node.parent_id:
+            node = node.parent
+        return node
+
+
+class DeskPolicy(models.Model):
+    """The service centre's tunable rules; the row with the lowest id is the one in force."""
+
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeat window (days)"),
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A complaint by the same resident about the same category within this "
+            "many days counts as a repeat."
+        ),
+    )
+    group_window_hours = models.PositiveSmallIntegerField(
+        _("group window (hours)"),
+        default=72,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Complaints of one property about one category within this window count "
+            "towards a group complaint."
+        ),
+    )
+    group_min_households = models.PositiveSmallIntegerField(
+        _("households for a group complaint"), default=5, validators=[MinValueValidator(2)]
+    )
+    attachment_max_mb = models.PositiveSmallIntegerField(
+        _("largest attachment (MB)"), default=10, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("desk policy")
+        verbose_name_plural = _("desk policy")
+
+    def __str__(self) -> str:
+        return str(_("Desk policy"))
+
+    @classmethod
+    def current(cls) -> DeskPolicy:
+        policy = cls.objects.order_by("id").first()
+        return policy if policy is not None else cls()

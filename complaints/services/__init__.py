@@ -1,0 +1,39 @@
+"""Every write to a complaint goes through a service here: the UI, admin, import and tasks.
+
+Each service runs in one transaction, checks who may act and whether the complaint is ready,
+records a timeline row, and raises :class:`ServiceError` (or ``PermissionDenied``) with a
+sentence a person can act on.  Concurrent conflicting actions raise :class:`Conflict`.
+"""
+
+from .errors import Conflict, ServiceError
+from .intake import attachment_add, complaint_create, validate_upload
+from .workflow import (
+    complaint_close,
+    complaint_close_invalid,
+    complaint_confirm,
+    complaint_dispatch,
+    complaint_investigate,
+    complaint_progress,
+    complaint_reopen,
+    complaint_resolve,
+    complaint_revisit,
+    work_order_sign,
+)
+
+__all__ = [
+    "Conflict",
+    "ServiceError",
+    "attachment_add",
+    "complaint_close",
+    "complaint_close_invalid",
+    "complaint_confirm",
+    "complaint_create",
+    "complaint_dispatch",
+    "complaint_investigate",
+    "complaint_progress",
+    "complaint_reopen",
+    "complaint_resolve",
+    "complaint_revisit",
+    "validate_upload",
+    "work_order_sign",
+]

@@ -1,0 +1,306 @@
+"""Receiving complaints: numbering, the record itself, attachments, repeat and group detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import policies
+from ..models import (
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+    ComplaintSequence,
+    DeskPolicy,
+)
+from .errors import ServiceError
+
+# Extension → (content type, magic-byte check).  What the paper and phone cameras produce.
+ALLOWED_UPLOADS = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".pdf": "application/pdf",
+}
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "image/heic"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def validate_upload(upload, *, max_bytes: int | None = None) -> str:
+    """Check an uploaded file's type (by name and content) and size; return its content type."""
+    if max_bytes is None:
+        max_bytes = DeskPolicy.current().attachment_max_mb * 1024 * 1024
+    name = getattr(upload, "name", "") or ""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_UPLOADS:
+        raise ValidationError(
+            _("“%(name)s” is not a photo or PDF. Allowed: JPG, PNG, GIF, WEBP, HEIC, PDF."),
+            code="file_type",
+            params={"name": name},
+        )
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("“%(name)s” is %(size).1f MB; the largest allowed is %(max)d MB."),
+            code="file_size",
+            params={"name": name, "size": upload.size / 1048576, "max": max_bytes // 1048576},
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    sniffed = _sniff(head)
+    if sniffed != ALLOWED_UPLOADS[suffix]:
+        raise ValidationError(
+            _("“%(name)s” does not contain what its name says; it cannot be attached."),
+            code="file_content",
+            params={"name": name},
+        )
+    return sniffed
+
+
+def record_event(
+    complaint: Complaint,
+    kind: str,
+    *,
+    by=None,
+    note: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    work_order=None,
+    at: dt.datetime | None = None,
+):
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        actor=by,
+        note=note,
+        from_state=from_state,
+        to_state=to_state,
+        work_order=work_order,
+        at=at or timezone.now(),
+    )
+
+
+def _next_number(received_at: dt.datetime) -> str:
+    """Take the next number of the month of receipt; safe when many desks save at once."""
+    period = timezone.localtime(received_at).strftime("%Y%m")
+    for _attempt in range(3):
+        updated = ComplaintSequence.objects.filter(period=period).update(
+            last_value=F("last_value") + 1
+        )
+        if updated:
+            value = ComplaintSequence.objects.values_list("last_value", flat=True).get(
+                period=period
+            )
+            return policies.complaint_number(period, value)
+        try:
+            with transaction.atomic():
+                ComplaintSequence.objects.create(period=period, last_value=1)
+            return policies.complaint_number(period, 1)
+        except IntegrityError:
+            continue  # another desk created the month's row first: take the next value
+    raise ServiceError(_("Could not allocate a complaint number; please try again."))
+
+
+def _same_complainant(complaint: Complaint) -> Q:
+    if complaint.resident_id:
+        return Q(resident_id=complaint.resident_id)
+    return Q(contact_phone=complaint.contact_phone)
+
+
+def earlier_complaints(complaint: Complaint, *, policy: DeskPolicy | None = None):
+    """Earlier complaints of the same resident (or phone) about the same category."""
+    policy = policy or DeskPolicy.current()
+    since = complaint.received_at - dt.timedelta(days=policy.repeat_window_days)
+    return (
+        Complaint.objects.filter(
+            _same_complainant(complaint),
+            category_id=complaint.category_id,
+            received_at__gte=since,
+            received_at__lt=complaint.received_at,
+        )
+        .exclude(pk=complaint.pk)
+        .exclude(validity=Complaint.Validity.INVALID)
+    )
+
+
+def refresh_repeat_level(complaint: Complaint, *, policy: DeskPolicy | None = None) -> None:
+    """Set the repeat level from the earlier complaints (not saved here)."""
+    if complaint.is_special:
+        complaint.repeat_level = Complaint.RepeatLevel.SPECIAL
+        return
+    count = earlier_complaints(complaint, policy=policy).count() if complaint.category_id else 0
+    complaint.repeat_level = policies.repeat_level(count)
+
+
+def group_candidates(
+    *, estate_id, category_id, at: dt.datetime, policy: DeskPolicy | None = None, exclude_pk=None
+):
+    """Open complaints of the same property and category within the group window."""
+    policy = policy or DeskPolicy.current()
+    window = dt.timedelta(hours=policy.group_window_hours)
+    qs = Complaint.objects.filter(
+        estate_id=estate_id,
+        category_id=category_id,
+        received_at__gte=at - window,
+        received_at__lte=at + window,
+    ).exclude(validity=Complaint.Validity.INVALID)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs
+
+
+def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) -> bool:
+    """Mark the complaint and its companions a group complaint once enough households joined.
+
+    Households are counted by unit (or by contact phone where no unit is known).  Returns
+    whether the complaint is (now) part of a group.
+    """
+    if not (complaint.estate_id and complaint.category_id):
+        return complaint.is_group
+    policy = policy or DeskPolicy.current()
+    members = group_candidates(
+        estate_id=complaint.estate_id,
+        category_id=complaint.category_id,
+        at=complaint.received_at,
+        policy=policy,
+    )
+    counts = members.aggregate(
+        units=Count("unit", distinct=True),
+        phones=Count("contact_phone", filter=Q(unit__isnull=True), distinct=True),
+    )
+    if counts["units"] + counts["phones"] < policy.group_min_households:
+        return complaint.is_group
+    lead = members.order_by("received_at", "id").first()
+    newly = list(members.filter(is_group=False).exclude(pk=complaint.pk))
+    members.update(is_group=True, group_lead=lead)
+    for other in newly:
+        record_event(
+            other,
+            ComplaintEvent.Kind.GROUP,
+            by=by,
+            note=_("Part of a group complaint led by %(number)s.") % {"number": lead.number},
+        )
+    members.filter(severity__in=["minor", "important"]).update(severity="major")
+    complaint.is_group = True
+    complaint.group_lead = lead
+    if complaint.severity:
+        complaint.severity = Complaint.Severity.MAJOR
+    return True
+
+
+@transaction.atomic
+def complaint_create(
+    *,
+    by,
+    channel: str,
+    description: str,
+    contact_name: str,
+    contact_phone,
+    resident=None,
+    unit=None,
+    estate=None,
+    is_anonymous: bool = False,
+    occurred_at: dt.datetime | None = None,
+    location: str = "",
+    complained_about: str = "",
+    demand: str = "",
+    requested_deadline: dt.datetime | None = None,
+    category=None,
+    economic_loss=None,
+    received_at: dt.datetime | None = None,
+    group_lead: Complaint | None = None,
+    attachments=(),
+) -> Complaint:
+    """Register a complaint as received; nothing is saved if any part of it is invalid."""
+    if not by.has_perm("complaints.add_complaint"):
+        raise PermissionDenied(_("You may not register complaints."))
+    received_at = received_at or timezone.now()
+    if resident is not None:
+        unit = unit or resident.unit
+    if unit is not None and estate is None:
+        estate = unit.building.property
+    complaint = Complaint(
+        channel=channel,
+        description=description.strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone,
+        resident=None if is_anonymous else resident,
+        unit=unit,
+        estate=estate,
+        is_anonymous=is_anonymous,
+        occurred_at=occurred_at or received_at,
+        location=location.strip(),
+        complained_about=complained_about.strip(),
+        demand=demand.strip(),
+        requested_deadline=requested_deadline,
+        category=category,
+        economic_loss=economic_loss,
+        received_by=by,
+        received_at=received_at,
+        dispatch_due_at=policies.dispatch_due(received_at),
+    )
+    complaint.full_clean(exclude=["number", "state"])
+    for upload in attachments:
+        validate_upload(upload)
+    complaint.number = _next_number(received_at)
+    policy = DeskPolicy.current()
+    refresh_repeat_level(complaint, policy=policy)
+    if group_lead is not None:
+        complaint.group_lead = group_lead.group_lead or group_lead
+    complaint.save()
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.CREATED,
+        by=by,
+        to_state=complaint.state,
+        note=complaint.get_channel_display(),
+        at=received_at,
+    )
+    detect_group(complaint, by=by, policy=policy)
+    if complaint.is_group:
+        complaint.save(update_fields=["is_group", "group_lead", "severity"])
+    for upload in attachments:
+        attachment_add(complaint=complaint, upload=upload, by=by)
+    return complaint
+
+
+@transaction.atomic
+def attachment_add(*, complaint: Complaint, upload, by) -> Attachment:
+    """Attach a checked photo or PDF to the complaint and note it on the timeline."""
+    if not by.has_perm("complaints.add_attachment"):
+        raise PermissionDenied(_("You may not add attachments."))
+    content_type = validate_upload(upload)
+    attachment = Attachment(
+        complaint=complaint,
+        original_name=PurePath(upload.name).name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    record_event(complaint, ComplaintEvent.Kind.ATTACHMENT, by=by, note=attachment.original_name)
+    return attachment

@@ -1,0 +1,358 @@
+"""Moving a complaint through its workflow: confirm, dispatch, sign, investigate, resolve,
+revisit, close and reopen.  Each service is one transaction that leaves a timeline row."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from .. import policies
+from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
+from ..models.complaint import may_handle
+from .errors import Conflict, ServiceError
+from .intake import detect_group, record_event, refresh_repeat_level
+
+
+def _run_transition(complaint: Complaint, name: str, *, by) -> str:
+    """Check and run the FSM transition ``name``; return the state it left.
+
+    Refusals carry the sentence of the first unmet condition, so the person knows what to do.
+    """
+    method = getattr(complaint, name)
+    meta = method._django_fsm
+    spec = meta.get_transition(complaint.state)
+    label = next(iter(meta.transitions.values())).custom.get("label", name)
+    if spec is None:
+        raise ServiceError(
+            _("This complaint is “%(state)s”: “%(action)s” is not possible now.")
+            % {"state": complaint.get_state_display(), "action": label}
+        )
+    if not spec.has_perm(complaint, by):
+        raise PermissionDenied(
+            _("You may not do “%(action)s” on this complaint.") % {"action": label}
+        )
+    for check in spec.conditions:
+        if not check(complaint):
+            raise ServiceError(str(check.message))
+    from_state = complaint.state
+    method()
+    return from_state
+
+
+def _save(complaint: Complaint, *, validate: bool = True) -> None:
+    if validate:
+        complaint.full_clean(exclude=["number", "state"])
+    try:
+        complaint.save()
+    except ConcurrentTransition as exc:
+        raise Conflict() from exc
+
+
+def _transition_event(
+    complaint: Complaint, from_state: str, *, by, note: str = "", work_order=None
+) -> None:
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.TRANSITION,
+        by=by,
+        from_state=from_state,
+        to_state=complaint.state,
+        note=note,
+        work_order=work_order,
+    )
+
+
+def _require_text(value: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(message)
+    return value
+
+
+@transaction.atomic
+def complaint_confirm(
+    *,
+    complaint: Complaint,
+    by,
+    severity: str,
+    category,
+    validity: str,
+    responsibility: str = "",
+    department=None,
+    is_special: bool = False,
+    explanation: str = "",
+    instructions: str = "",
+) -> Complaint:
+    """Record the classification and confirm; a valid or assist complaint is dispatched."""
+    complaint.severity = severity
+    complaint.category = category
+    complaint.validity = validity
+    complaint.responsibility = responsibility
+    complaint.is_special = is_special
+    complaint.department = department if validity != Complaint.Validity.INVALID else None
+    if explanation:
+        complaint.explanation = explanation.strip()
+    refresh_repeat_level(complaint)
+    detect_group(complaint, by=by)
+    complaint.severity = policies.effective_severity(
+        complaint.severity, special=complaint.is_special, group=complaint.is_group
+    )
+    complaint.resolve_due_at = policies.resolve_due(
+        complaint.received_at, complaint.severity, requested=complaint.requested_deadline
+    )
+    from_state = _run_transition(complaint, "confirm", by=by)
+    _save(complaint)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.CLASSIFIED,
+        by=by,
+        note=" · ".join(
+            str(x)
+            for x in (
+                complaint.get_severity_display(),
+                complaint.category,
+                complaint.get_validity_display(),
+            )
+            if x
+        ),
+    )
+    _transition_event(complaint, from_state, by=by)
+    if validity != Complaint.Validity.INVALID:
+        complaint_dispatch(
+            complaint=complaint, department=department, by=by, instructions=instructions
+        )
+    return complaint
+
+
+@transaction.atomic
+def complaint_dispatch(
+    *, complaint: Complaint, department, by, instructions: str = "", rework: bool = False
+) -> WorkOrder:
+    """Send the complaint to a department as a work order; a re-dispatch withdraws the old one."""
+    if not by.has_perm("complaints.confirm_complaint"):
+        raise PermissionDenied(_("You may not dispatch complaints."))
+    if complaint.state not in (Complaint.State.CONFIRMED, Complaint.State.INVESTIGATED):
+        raise ServiceError(
+            _("This complaint is “%(state)s”: it cannot be dispatched now.")
+            % {"state": complaint.get_state_display()}
+        )
+    if department is None:
+        raise ServiceError(_("Choose the department to dispatch to."))
+    return _dispatch(
+        complaint=complaint, department=department, by=by, instructions=instructions, rework=rework
+    )
+
+
+def _dispatch(*, complaint, department, by, instructions="", rework=False) -> WorkOrder:
+    now = timezone.now()
+    current = complaint.active_work_order
+    if current is not None:
+        if current.department_id == department.pk and not rework:
+            raise ServiceError(
+                _("The work order is already with %(department)s.") % {"department": department}
+            )
+        WorkOrder.objects.filter(pk=current.pk).update(
+            status=WorkOrder.Status.WITHDRAWN, finished_at=now
+        )
+    order = WorkOrder(
+        complaint=complaint,
+        department=department,
+        dispatched_by=by,
+        dispatched_at=now,
+        instructions=instructions.strip(),
+        is_rework=rework,
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:
+        raise Conflict() from exc
+    complaint.department = department
+    if complaint.dispatched_at is None:
+        complaint.dispatched_at = now
+    _save(complaint, validate=False)
+    if rework:
+        note = _("Rework sent to %(department)s.") % {"department": department}
+    elif current is not None:
+        note = _("Re-dispatched from %(old)s to %(new)s.") % {
+            "old": current.department,
+            "new": department,
+        }
+    else:
+        note = _("Dispatched to %(department)s.") % {"department": department}
+    if instructions.strip():
+        note = f"{note} {instructions.strip()}"
+    record_event(complaint, ComplaintEvent.Kind.DISPATCHED, by=by, note=note, work_order=order)
+    return order
+
+
+def may_sign(work_order: WorkOrder, user) -> bool:
+    if user.has_perm("complaints.handle_any_work_order"):
+        return True
+    profile = getattr(user, "staff_profile", None)
+    return bool(
+        user.has_perm("complaints.handle_work_order")
+        and profile is not None
+        and profile.department_id == work_order.department_id
+    )
+
+
+@transaction.atomic
+def work_order_sign(*, work_order: WorkOrder, by) -> WorkOrder:
+    """The department head signs for the work order (签收); the time is recorded."""
+    if not may_sign(work_order, by):
+        raise PermissionDenied(
+            _("Only %(department)s can sign for this work order.")
+            % {"department": work_order.department}
+        )
+    now = timezone.now()
+    updated = WorkOrder.objects.filter(pk=work_order.pk, status=WorkOrder.Status.PENDING).update(
+        status=WorkOrder.Status.SIGNED, signed_by=by, signed_at=now
+    )
+    if not updated:
+        work_order.refresh_from_db()
+        if work_order.status == WorkOrder.Status.SIGNED:
+            raise Conflict(
+                _("This work order was already signed for by %(name)s.")
+                % {"name": work_order.signed_by.get_full_name() or work_order.signed_by.username}
+            )
+        raise Conflict(_("This work order was withdrawn; the complaint went elsewhere."))
+    work_order.refresh_from_db()
+    record_event(
+        work_order.complaint,
+        ComplaintEvent.Kind.SIGNED,
+        by=by,
+        note=str(work_order.department),
+        work_order=work_order,
+    )
+    return work_order
+
+
+@transaction.atomic
+def complaint_investigate(*, complaint: Complaint, by, plan: str) -> Complaint:
+    """Record the on-site investigation and the agreed plan."""
+    complaint.investigation_plan = _require_text(
+        plan, _("Describe the investigation and the plan.")
+    )
+    from_state = _run_transition(complaint, "investigate", by=by)
+    _save(complaint)
+    _transition_event(
+        complaint,
+        from_state,
+        by=by,
+        note=complaint.investigation_plan,
+        work_order=complaint.active_work_order,
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_progress(*, complaint: Complaint, by, note: str) -> ComplaintEvent:
+    """A progress report (the departments report daily on every open work order)."""
+    note = _require_text(note, _("Write what progress was made."))
+    if not complaint.is_open:
+        raise ServiceError(_("This complaint is closed; reopen it to add progress."))
+    if not (may_handle(complaint, by) or by.has_perm("complaints.confirm_complaint")):
+        raise PermissionDenied(_("You may not report progress on this complaint."))
+    return record_event(
+        complaint,
+        ComplaintEvent.Kind.PROGRESS,
+        by=by,
+        note=note,
+        work_order=complaint.active_work_order,
+    )
+
+
+@transaction.atomic
+def complaint_resolve(*, complaint: Complaint, by, result: str) -> Complaint:
+    """The work is done: record the result and close the work order."""
+    complaint.result_note = _require_text(result, _("Describe the result of the handling."))
+    order = complaint.active_work_order
+    from_state = _run_transition(complaint, "resolve", by=by)
+    _save(complaint)
+    WorkOrder.objects.filter(pk=order.pk).update(
+        status=WorkOrder.Status.DONE, finished_at=complaint.resolved_at
+    )
+    _transition_event(complaint, from_state, by=by, note=complaint.result_note, work_order=order)
+    return complaint
+
+
+@transaction.atomic
+def complaint_revisit(
+    *, complaint: Complaint, by, method: str, satisfaction: str, comment: str = ""
+) -> Revisit:
+    """Record the revisit; an unsatisfied resident sends the complaint back for rework."""
+    revisit = Revisit(
+        complaint=complaint,
+        method=method,
+        satisfaction=satisfaction,
+        comment=comment.strip(),
+        by=by,
+    )
+    revisit.full_clean(exclude=["complaint"])
+    unsatisfied = satisfaction == Revisit.Satisfaction.UNSATISFIED
+    if unsatisfied and not revisit.comment:
+        raise ServiceError(_("Write down what the resident is unhappy about."))
+    last_order = complaint.work_orders.order_by("-dispatched_at").first()
+    from_state = _run_transition(
+        complaint, "revisit_unsatisfied" if unsatisfied else "revisit_satisfied", by=by
+    )
+    _save(complaint)
+    revisit.save()
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.REVISIT,
+        by=by,
+        note=f"{revisit.get_satisfaction_display()}: {revisit.comment}".rstrip(": "),
+    )
+    _transition_event(complaint, from_state, by=by)
+    if unsatisfied and last_order is not None:
+        _dispatch(
+            complaint=complaint,
+            department=last_order.department,
+            by=by,
+            instructions=revisit.comment,
+            rework=True,
+        )
+    return revisit
+
+
+@transaction.atomic
+def complaint_close(*, complaint: Complaint, by, summary: str = "") -> Complaint:
+    """Archive a revisited complaint."""
+    from_state = _run_transition(complaint, "close", by=by)
+    _save(complaint)
+    _transition_event(complaint, from_state, by=by, note=summary.strip())
+    return complaint
+
+
+@transaction.atomic
+def complaint_close_invalid(*, complaint: Complaint, by, explanation: str = "") -> Complaint:
+    """Close an invalid complaint once the explanation to the resident is recorded."""
+    if explanation.strip():
+        complaint.explanation = explanation.strip()
+    from_state = _run_transition(complaint, "close_invalid", by=by)
+    _save(complaint)
+    _transition_event(complaint, from_state, by=by, note=complaint.explanation)
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, by, reason: str) -> Complaint:
+    """A manager reopens a closed complaint; it goes back to the desk to be confirmed again."""
+    reason = _require_text(reason, _("Give the reason for reopening."))
+    from_state = _run_transition(complaint, "reopen", by=by)
+    complaint.dispatch_due_at = policies.dispatch_due(timezone.now())
+    _save(complaint)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.REOPENED,
+        by=by,
+        from_state=from_state,
+        to_state=complaint.state,
+        note=reason,
+    )
+    return complaint
