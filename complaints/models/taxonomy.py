@@ -7,6 +7,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class CategoryManager(models.Manager):
+    def get_queryset(self):
+        # Every label names the parent: join it always (the table is small).
+        return super().get_queryset().select_related("parent")
+
+
 class Category(models.Model):
     """One heading of the complaint classification; sub-categories point at their parent."""
 
@@ -23,8 +29,11 @@ class Category(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
+    objects = CategoryManager()
+
     class Meta:
         ordering = ["sort_order", "name"]
+        base_manager_name = "objects"
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         constraints = [

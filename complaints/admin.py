@@ -1,0 +1,356 @@
+"""Admin for managers and administrators. Every change to a complaint goes through a service;
+the transition buttons come from django-fsm-2's admin mixin, routed to complaints.actions."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
+
+from .actions import ACTIONS, available_actions
+from .models import (
+    Attachment,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    Department,
+    DeskPolicy,
+    Revisit,
+    StaffProfile,
+    WorkOrder,
+)
+from .services import ServiceError
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_active", "sort_order"]
+    list_editable = ["is_active", "sort_order"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "phone"]
+    list_select_related = ["user", "department"]
+    list_filter = ["department"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "code", "is_active", "sort_order"]
+    list_select_related = ["parent"]
+    list_filter = ["is_active", "parent"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(DeskPolicy)
+class DeskPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "repeat_window_days",
+        "group_window_hours",
+        "group_min_households",
+        "attachment_max_mb",
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not DeskPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = ComplaintEvent
+    fields = ["at", "kind", "actor", "from_state", "to_state", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("timeline")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class WorkOrderInline(ReadOnlyInline):
+    model = WorkOrder
+    fields = [
+        "department",
+        "status",
+        "is_rework",
+        "dispatched_at",
+        "dispatched_by",
+        "signed_at",
+        "signed_by",
+        "finished_at",
+        "instructions",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("department", "dispatched_by", "signed_by")
+        )
+
+
+class RevisitInline(ReadOnlyInline):
+    model = Revisit
+    fields = ["at", "method", "satisfaction", "comment", "by"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("overdue")), ("today", _("due today"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.open().filter(resolved_at__isnull=True, resolve_due_at__lt=now)
+        if self.value() == "today":
+            end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+            return queryset.open().filter(
+                resolved_at__isnull=True, resolve_due_at__range=(now, end)
+            )
+        return queryset
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(FSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["state"]
+    list_display = [
+        "number",
+        "state",
+        "severity",
+        "category",
+        "department",
+        "who",
+        "received_at",
+        "due_state",
+    ]
+    list_select_related = ["category__parent", "department", "resident", "unit__building"]
+    list_filter = [
+        "state",
+        "severity",
+        DueFilter,
+        "category",
+        "department",
+        "channel",
+        "validity",
+        "is_group",
+        "repeat_level",
+    ]
+    search_fields = [
+        "number",
+        "contact_name",
+        "contact_phone",
+        "description",
+        "location",
+        "resident__name",
+    ]
+    date_hierarchy = "received_at"
+    ordering = ["-received_at"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [WorkOrderInline, RevisitInline, AttachmentInline, EventInline]
+    readonly_fields = [f.name for f in Complaint._meta.fields if f.name != "id"]
+    fieldsets = [
+        (None, {"fields": ["number", "state", "channel", "received_at", "received_by"]}),
+        (
+            _("Complainant"),
+            {
+                "fields": [
+                    "resident",
+                    "unit",
+                    "estate",
+                    "is_anonymous",
+                    "contact_name",
+                    "contact_phone",
+                ]
+            },
+        ),
+        (
+            _("What happened"),
+            {
+                "fields": [
+                    "occurred_at",
+                    "location",
+                    "complained_about",
+                    "description",
+                    "demand",
+                    "requested_deadline",
+                    "economic_loss",
+                ]
+            },
+        ),
+        (
+            _("Classification"),
+            {
+                "fields": [
+                    "severity",
+                    "category",
+                    "responsibility",
+                    "validity",
+                    "repeat_level",
+                    "is_special",
+                    "is_group",
+                    "group_lead",
+                    "department",
+                ]
+            },
+        ),
+        (_("Handling"), {"fields": ["explanation", "investigation_plan", "result_note"]}),
+        (
+            _("Milestones"),
+            {
+                "fields": [
+                    "confirmed_at",
+                    "dispatched_at",
+                    "dispatch_due_at",
+                    "resolve_due_at",
+                    "resolved_at",
+                    "closed_at",
+                ]
+            },
+        ),
+    ]
+
+    # --- who sees what -----------------------------------------------------------------
+    def get_queryset(self, request):
+        return Complaint.objects.visible_to(request.user).select_related(
+            "category__parent", "department", "resident", "unit__building"
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        # Outside the user's visible set a complaint is simply not there: 404, not a redirect.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No such complaint is visible to you."))
+        return obj
+
+    def get_search_results(self, request, queryset, search_term):
+        from residents.models import Unit
+
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        units = Unit.objects.matching_room(search_term)
+        if units.exists():
+            results = results | queryset.filter(unit__in=units)
+        return results, may_have_duplicates
+
+    def has_add_permission(self, request):
+        return False  # complaints are registered at the desk (intake form), not here
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # complaints are archived, never deleted
+
+    # --- columns -----------------------------------------------------------------------
+    @admin.display(description=_("resident / unit"))
+    def who(self, obj):
+        unit = obj.unit.label if obj.unit_id else ""
+        return f"{obj.contact_name} {unit}".strip()
+
+    @admin.display(description=_("deadline"))
+    def due_state(self, obj):
+        if not obj.is_open or obj.resolved_at or not obj.resolve_due_at:
+            return "—"
+        if obj.resolve_due_at < timezone.now():
+            return format_html('<span style="color:#c00;font-weight:bold">{}</span>', _("overdue"))
+        return timezone.localtime(obj.resolve_due_at).strftime("%m-%d %H:%M")
+
+    # --- transitions through the services -------------------------------------------------
+    def get_fsm_block_label(self, fsm_field_name):
+        return _("Actions")
+
+    def _get_fsm_extra_context(self, *, request, obj):
+        if obj is None:
+            return
+        actions = available_actions(obj, request.user)
+        if actions:
+            yield FSMObjectTransition(
+                fsm_field="state",
+                block_label=self.get_fsm_block_label("state"),
+                available_transitions=[
+                    FSMTransitionContext(name=a.name, label=a.label) for a in actions
+                ],
+            )
+
+    def get_fsm_transition_form(self, transition):
+        action = ACTIONS.get(transition.name)
+        return action.form if action else None
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        action = ACTIONS.get(transition_name)
+        if action is None:
+            self.message_user(request, _("Unknown action."), level=messages.ERROR)
+            return False
+        try:
+            action.run(obj, request.user, dict(kwargs or {}))
+        except (ServiceError, PermissionDenied) as exc:
+            self.message_user(
+                request, getattr(exc, "message", None) or str(exc), level=messages.ERROR
+            )
+            return False
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+            return False
+        self.message_user(
+            request, _("%(action)s: done.") % {"action": action.label}, level=messages.SUCCESS
+        )
+        return True
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "complaint",
+        "department",
+        "status",
+        "is_rework",
+        "dispatched_at",
+        "signed_at",
+        "finished_at",
+    ]
+    list_select_related = ["complaint", "department"]
+    list_filter = ["status", "department", "is_rework"]
+    search_fields = ["complaint__number"]
+    readonly_fields = [f.name for f in WorkOrder._meta.fields if f.name != "id"]
+
+    def get_queryset(self, request):
+        visible = Complaint.objects.visible_to(request.user)
+        qs = super().get_queryset(request).filter(complaint__in=visible)
+        if not request.user.has_perm("complaints.view_all_complaints"):
+            profile = getattr(request.user, "staff_profile", None)
+            qs = qs.filter(department_id=getattr(profile, "department_id", None))
+        return qs
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
