@@ -9,21 +9,32 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 
 def mask_phone(number) -> str:
-    """Show a phone number with its middle digits hidden: ``13812345678`` → ``138****5678``.
+    """Show a phone number with its middle digits hidden.
 
-    Works on a ``PhoneNumber``, an E.164 string or plain digits; an empty value gives ``""``.
+    A mobile ``13812345678`` shows as ``138****5678``, a landline ``010-12345678`` as
+    ``010****5678``.  Takes a ``PhoneNumber``, an E.164 string or plain digits; empty gives "".
     """
+    import phonenumbers
+
     if not number:
         return ""
-    raw = getattr(number, "national_number", None)
-    digits = str(raw) if raw is not None else "".join(ch for ch in str(number) if ch.isdigit())
-    if not raw and digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
+    try:
+        parsed = phonenumbers.parse(str(number), "CN")
+        digits = "".join(
+            ch
+            for ch in phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+            if ch.isdigit()
+        )
+    except phonenumbers.NumberParseException:
+        digits = "".join(ch for ch in str(number) if ch.isdigit())
     if len(digits) <= 4:
         return "*" * len(digits)
-    if len(digits) == 11:
+    if len(digits) == 11 and digits.startswith("1"):
         return f"{digits[:3]}****{digits[-4:]}"
-    keep = max(2, (len(digits) - 4) // 2)
+    if digits.startswith("0") and len(digits) >= 10:
+        keep = min(4 if digits[1] != "1" and digits[1] != "2" else 3, len(digits) - 7)
+    else:
+        keep = max(2, (len(digits) - 4) // 2)
     return f"{digits[:keep]}{'*' * (len(digits) - keep - 4)}{digits[-4:]}"
 
 

@@ -28,3 +28,12 @@ def make_user(django_user_model):
         return user
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service messages in tests read in English; pages still follow the request's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -295,20 +295,36 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     # --- derived facts -------------------------------------------------------------------
     @property
     def active_work_order(self):
-        """The work order now with a department (pending or signed), if any."""
+        """The work order now with a department (pending or signed), if any.
+
+        Remembered on the instance until :meth:`forget_work_order` or ``refresh_from_db``;
+        the services call the former whenever they change a work order.
+        """
+        if "_active_work_order" in self.__dict__:
+            return self.__dict__["_active_work_order"]
         cache = getattr(self, "_prefetched_objects_cache", {})
         orders = cache.get("work_orders")
         if orders is not None:
             active = [o for o in orders if o.is_active]
-            return max(active, key=lambda o: o.dispatched_at) if active else None
-        from .work import WorkOrder
+            order = max(active, key=lambda o: o.dispatched_at) if active else None
+        else:
+            from .work import WorkOrder
 
-        return (
-            self.work_orders.filter(status__in=WorkOrder.ACTIVE_STATUSES)
-            .select_related("department", "signed_by")
-            .order_by("-dispatched_at")
-            .first()
-        )
+            order = (
+                self.work_orders.filter(status__in=WorkOrder.ACTIVE_STATUSES)
+                .select_related("department", "signed_by")
+                .order_by("-dispatched_at")
+                .first()
+            )
+        self.__dict__["_active_work_order"] = order
+        return order
+
+    def forget_work_order(self) -> None:
+        self.__dict__.pop("_active_work_order", None)
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.forget_work_order()
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def summary(self) -> str:

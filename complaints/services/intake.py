@@ -299,6 +299,7 @@ def attachment_add(*, complaint: Complaint, upload, by) -> Attachment:
         content_type=content_type,
         size=upload.size,
         uploaded_by=by,
+        uploaded_at=timezone.now(),
     )
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from complaints.demo import seed_staff
+from complaints.demo_complaints import seed_complaints
 from residents.demo import seed_registry
 from residents.models import Resident
 
@@ -9,14 +10,30 @@ from residents.models import Resident
 class Command(BaseCommand):
     help = "Load the demo property, residents, staff and complaints (safe to run again)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--complaints",
+            type=int,
+            default=300,
+            help="how many demo complaints to create the first time",
+        )
+
+    def handle(self, *args, complaints, **options):
+        if complaints < 0:
+            self.stderr.write(_("--complaints cannot be negative."))
+            raise SystemExit(2)
         prop = seed_registry()
         users = seed_staff()
+        total = seed_complaints(users=users, estate=prop, count=complaints)
         self.stdout.write(
-            _("Demo data ready: %(property)s, %(residents)d residents, %(users)d users.")
+            _(
+                "Demo data ready: %(property)s, %(residents)d residents, %(users)d users, "
+                "%(complaints)d complaints."
+            )
             % {
                 "property": prop.name,
                 "residents": Resident.objects.filter(unit__building__property=prop).count(),
                 "users": len(users),
+                "complaints": total,
             }
         )
