@@ -67,3 +67,14 @@ def test_pages_load_nothing_from_the_internet(client, make_user):
     client.force_login(make_user(roles.FRONT_DESK))
     page = client.get(reverse("home")).content.decode()
     assert "http://" not in page and "https://" not in page
+
+
+def test_english_browser_still_gets_chinese_until_the_user_switches(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+
+
+def test_admin_is_branded_for_the_desk(client, make_user):
+    client.force_login(make_user(roles.MANAGER, is_staff=True))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "物业投诉处理后台" in page

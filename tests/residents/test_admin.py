@@ -224,7 +224,7 @@ def test_a_bad_file_is_shown_with_its_errors_and_cannot_be_confirmed(client, fro
     assert response.status_code == 200
     assert "confirm_form" not in response.context
     assert [row.number for row in response.context["result"].invalid_rows] == [2]
-    assert "“12345” is not a valid phone number." in response.content.decode()
+    assert "“12345”不是有效的电话号码。" in response.content.decode()
     assert registry_counts() == before
 
 
