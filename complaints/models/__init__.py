@@ -2,18 +2,24 @@
 
 from .complaint import Complaint, ComplaintSequence
 from .org import Department, StaffProfile
+from .sla import CalendarDay, DeadlineExtension, Escalation, Notification, SlaPolicy
 from .taxonomy import Category, DeskPolicy
 from .work import Attachment, ComplaintEvent, Revisit, WorkOrder
 
 __all__ = [
     "Attachment",
+    "CalendarDay",
     "Category",
     "Complaint",
     "ComplaintEvent",
     "ComplaintSequence",
+    "DeadlineExtension",
     "Department",
     "DeskPolicy",
+    "Escalation",
+    "Notification",
     "Revisit",
+    "SlaPolicy",
     "StaffProfile",
     "WorkOrder",
 ]

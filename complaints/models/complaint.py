@@ -248,6 +248,13 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     dispatch_due_at = models.DateTimeField(_("dispatch due"), null=True, blank=True)
     resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    answer_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    answered_at = models.DateTimeField(
+        _("answered at"),
+        null=True,
+        blank=True,
+        help_text=_("When the resident was given a clear answer (the plan, or the explanation)."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ComplaintQuerySet.as_manager()

@@ -1,0 +1,250 @@
+"""Deadlines as data: the SLA policy per class, the company's own calendar days, deadline
+extensions, escalations of breaches, and the notifications they send."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .complaint import Complaint
+
+
+class SlaPolicy(models.Model):
+    """The deadlines for one complaint class (seeded with the domain's defaults)."""
+
+    class Role(models.TextChoices):
+        SUPERVISOR = "supervisor", _("Customer-service supervisor")
+        MANAGER = "manager", _("Manager")
+        GENERAL_MANAGER = "general_manager", _("General manager")
+
+    severity = models.CharField(
+        _("class"), max_length=10, choices=Complaint.Severity.choices, unique=True
+    )
+    dispatch_minutes = models.PositiveIntegerField(
+        _("dispatch within (minutes)"), default=10, validators=[MinValueValidator(1)]
+    )
+    notify_role = models.CharField(
+        _("tell at once"),
+        max_length=20,
+        choices=Role.choices,
+        blank=True,
+        help_text=_(
+            "Who must hear of a complaint of this class (important: the manager; "
+            "major: the general manager)."
+        ),
+    )
+    notify_within_minutes = models.PositiveIntegerField(
+        _("tell within (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: by the end of the day of receipt."),
+    )
+    answer_hours = models.PositiveIntegerField(
+        _("clear answer within (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no separate answer deadline."),
+    )
+    resolve_days = models.PositiveSmallIntegerField(
+        _("resolve within (days)"), validators=[MinValueValidator(1)]
+    )
+    resolve_in_working_days = models.BooleanField(_("count working days"), default=False)
+    use_requested_deadline = models.BooleanField(
+        _("resident's earlier deadline counts"), default=False
+    )
+    extension_approver = models.CharField(
+        _("extension approved by"),
+        max_length=20,
+        choices=Role.choices,
+        blank=True,
+        help_text=_("Empty: no extension possible."),
+    )
+    reminder_fractions = models.CharField(
+        _("reminders at"),
+        max_length=50,
+        default="0.5,0.8",
+        help_text=_("Fractions of the time elapsed, comma-separated (0.5,0.8)."),
+    )
+
+    class Meta:
+        ordering = ["severity"]
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+
+    def __str__(self) -> str:
+        return str(Complaint.Severity(self.severity).label)
+
+
+class CalendarDay(models.Model):
+    """A company's own exception to the public-holiday calendar: a day off or a working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d}"
+
+
+class DeadlineExtension(models.Model):
+    """A handler's request to move the resolution deadline, and its approval or refusal."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("complaint")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
+    old_due_at = models.DateTimeField(_("old deadline"))
+    new_due_at = models.DateTimeField(_("new deadline"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=Q(status="pending"),
+                name="%(app_label)s_%(class)s_one_pending_per_complaint",
+                violation_error_message=_("An extension is already waiting for approval."),
+            ),
+            models.CheckConstraint(
+                condition=Q(new_due_at__gt=models.F("old_due_at")),
+                name="%(app_label)s_%(class)s_moves_deadline_later",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="extension_status")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint.number}: {self.get_status_display()}"
+
+
+class Escalation(models.Model):
+    """One breach of one deadline, raised to one level: recorded exactly once."""
+
+    class Clock(models.TextChoices):
+        DISPATCH = "dispatch", _("dispatch")
+        NOTIFY = "notify", _("management informed")
+        ANSWER = "answer", _("answer to the resident")
+        RESOLVE = "resolve", _("resolution")
+        PROGRESS = "progress", _("daily progress report")
+        MONTH = "month", _("open for a month")
+        REMINDER = "reminder", _("reminder before the deadline")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("complaint")
+    )
+    clock = models.CharField(_("deadline"), max_length=10, choices=Clock.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    role = models.CharField(_("raised to"), max_length=20)
+    due_at = models.DateTimeField(_("was due"))
+    escalated_at = models.DateTimeField(_("escalated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-escalated_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "clock", "level", "due_at"],
+                name="%(app_label)s_%(class)s_once_per_breach",
+            ),
+        ]
+        indexes = [models.Index(fields=["escalated_at"], name="escalation_at")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint.number} {self.get_clock_display()} L{self.level}"
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the app and sent by e-mail (or another channel)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("complaint"),
+    )
+    escalation = models.ForeignKey(
+        Escalation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("escalation"),
+    )
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "escalation"],
+                condition=Q(escalation__isnull=False),
+                name="%(app_label)s_%(class)s_once_per_escalation",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="notification_undelivered",
+                condition=Q(delivered_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message[:50]
