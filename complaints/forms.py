@@ -4,11 +4,30 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
 from .models import Category, Complaint, Department, Revisit
 
 
-class ConfirmForm(forms.Form):
+class DeskForm(forms.Form):
+    """Gives every widget its Bootstrap class, so templates render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.HiddenInput, forms.RadioSelect)):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class ConfirmForm(DeskForm):
     severity = forms.ChoiceField(label=_("class"), choices=Complaint.Severity.choices)
     category = forms.ModelChoiceField(
         label=_("category"), queryset=Category.objects.filter(is_active=True)
@@ -46,27 +65,27 @@ class ConfirmForm(forms.Form):
         return data
 
 
-class ExplanationForm(forms.Form):
+class ExplanationForm(DeskForm):
     explanation = forms.CharField(
         label=_("explanation to the resident"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class PlanForm(forms.Form):
+class PlanForm(DeskForm):
     plan = forms.CharField(
         label=_("investigation and plan"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class ResultForm(forms.Form):
+class ResultForm(DeskForm):
     result = forms.CharField(label=_("result"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(DeskForm):
     note = forms.CharField(label=_("progress"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RevisitForm(forms.Form):
+class RevisitForm(DeskForm):
     method = forms.ChoiceField(label=_("method"), choices=Revisit.Method.choices)
     satisfaction = forms.ChoiceField(
         label=_("satisfaction"), choices=Revisit.Satisfaction.choices, widget=forms.RadioSelect
@@ -85,17 +104,17 @@ class RevisitForm(forms.Form):
         return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(DeskForm):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(DeskForm):
     summary = forms.CharField(
         label=_("summary for the archive"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class DispatchForm(forms.Form):
+class DispatchForm(DeskForm):
     department = forms.ModelChoiceField(
         label=_("department"), queryset=Department.objects.filter(is_active=True)
     )
@@ -104,3 +123,143 @@ class DispatchForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several photos or scans at once; each is checked by the intake service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/*,application/pdf", "multiple": True}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class IntakeForm(DeskForm):
+    """The front desk's complaint form: made for typing while on the phone."""
+
+    resident = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    contact_name = forms.CharField(label=_("contact name"), max_length=50)
+    contact_phone = PhoneNumberField(label=_("contact phone"), region="CN")
+    room = forms.CharField(
+        label=_("room"), required=False, max_length=30, help_text=_("e.g. 3-2-1201")
+    )
+    is_anonymous = forms.BooleanField(label=_("anonymous"), required=False)
+    channel = forms.ChoiceField(label=_("channel"), choices=Complaint.Channel.choices)
+    category = forms.ModelChoiceField(
+        label=_("category"), required=False, queryset=Category.objects.filter(is_active=True)
+    )
+    description = forms.CharField(
+        label=_("what happened"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    demand = forms.CharField(
+        label=_("what the resident asks for"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    location = forms.CharField(label=_("where"), required=False, max_length=200)
+    complained_about = forms.CharField(
+        label=_("person or department complained about"), required=False, max_length=100
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("happened at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    requested_deadline = forms.DateTimeField(
+        label=_("deadline asked by the resident"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    economic_loss = forms.DecimalField(
+        label=_("economic loss (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+    group_lead = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    attachments = MultipleFileField(label=_("photos and letters"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from residents.models import Resident
+
+        self.fields["resident"].queryset = Resident.objects.select_related(
+            "unit__building__property"
+        )
+        self.fields["group_lead"].queryset = Complaint.objects.visible_to(user)
+
+    def clean_room(self):
+        from residents.models import Unit
+
+        text = self.cleaned_data.get("room", "").strip()
+        if not text:
+            return None
+        units = list(Unit.objects.matching_room(text).select_related("building__property")[:2])
+        if not units:
+            raise forms.ValidationError(
+                _("No room “%(room)s” in the registry."), params={"room": text}
+            )
+        if len(units) > 1:
+            raise forms.ValidationError(
+                _("“%(room)s” exists in more than one place; write building-stairway-room."),
+                params={"room": text},
+            )
+        return units[0]
+
+    def clean(self):
+        data = super().clean()
+        resident = data.get("resident")
+        if resident is not None and not data.get("room"):
+            data["room"] = resident.unit
+        return data
+
+
+class SearchForm(DeskForm):
+    q = forms.CharField(label=_("search"), required=False, max_length=100)
+    state = forms.ChoiceField(
+        label=_("state"), required=False, choices=[("", _("any state")), *Complaint.State.choices]
+    )
+    severity = forms.ChoiceField(
+        label=_("class"),
+        required=False,
+        choices=[("", _("any class")), *Complaint.Severity.choices],
+    )
+    category = forms.ModelChoiceField(
+        label=_("category"),
+        required=False,
+        queryset=Category.objects.filter(parent__isnull=True),
+        empty_label=_("any category"),
+    )
+    department = forms.ModelChoiceField(
+        label=_("department"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True),
+        empty_label=_("any department"),
+    )
+    received_from = forms.DateField(
+        label=_("received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    overdue = forms.BooleanField(label=_("overdue only"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("The end date is before the start date."))
+        return data

@@ -60,3 +60,11 @@ def sync_role_groups(apps, permissions: dict[str, list[str]]) -> None:
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)
+
+
+def display_name(user) -> str:
+    """A person's name as Chinese colleagues write it: family name first, no space."""
+    if user is None:
+        return ""
+    full = f"{user.last_name}{user.first_name}".strip()
+    return full or user.get_username()

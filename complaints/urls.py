@@ -4,4 +4,24 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("complaints/", views.complaint_list, name="complaint-list"),
+    path("complaints/new/", views.intake, name="complaint-intake"),
+    path("complaints/new/history/", views.resident_history, name="intake-history"),
+    path("complaints/new/group-hint/", views.group_hint, name="intake-group-hint"),
+    path("complaints/revisits/", views.revisit_queue, name="revisit-queue"),
+    path("complaints/<int:pk>/", views.complaint_detail, name="complaint-detail"),
+    path("complaints/<int:pk>/confirm/", views.complaint_confirm_page, name="complaint-confirm"),
+    path("complaints/<int:pk>/do/<slug:name>/", views.complaint_action, name="complaint-action"),
+    path("complaints/<int:pk>/dispatch/", views.complaint_dispatch, name="complaint-dispatch"),
+    path("complaints/<int:pk>/progress/", views.complaint_progress, name="complaint-progress"),
+    path("complaints/<int:pk>/attach/", views.complaint_attach, name="complaint-attach"),
+    path("complaints/<int:pk>/phone/", views.reveal_phone, name="complaint-phone"),
+    path("complaints/<int:pk>/print/", views.complaint_print, name="complaint-print"),
+    path(
+        "complaints/<int:pk>/files/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment-download",
+    ),
+    path("work-orders/", views.work_orders, name="work-orders"),
+    path("work-orders/<int:order_id>/sign/", views.work_order_sign, name="work-order-sign"),
 ]

@@ -1,9 +1,496 @@
-"""Pages of the complaint desk. Views stay thin: parse, call a service or selector, render."""
+"""Pages of the complaint desk. Views stay thin: parse the request, call a selector or a
+service, render. Refusals from services come back as messages with the typed text kept."""
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .actions import ACTIONS, available_actions
+from .forms import DispatchForm, IntakeForm, ProgressForm, SearchForm
+from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
+from .services import Conflict, ServiceError
+from .services.intake import record_event
+from .services.workflow import may_sign
+
+LAST_CHANNEL = "desk_last_channel"
+
+
+def _visible_or_404(user, pk) -> Complaint:
+    try:
+        return selectors.complaint_detail(user, pk)
+    except Complaint.DoesNotExist as exc:
+        raise Http404(_("No such complaint is visible to you.")) from exc
+
+
+def _refusal(exc) -> tuple[str, int]:
+    if isinstance(exc, Conflict):
+        return str(exc.message), 409
+    if isinstance(exc, PermissionDenied):
+        return str(exc) or _("You may not do that."), 403
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages), 400
+    return str(exc.message), 400
+
+
+# --- my desk ---------------------------------------------------------------------------------
+@login_required
+def home(request):
+    queues = selectors.desk_queues(request.user)
+    template = "complaints/_queues.html" if request.htmx else "complaints/home.html"
+    return render(request, template, {"queues": queues, "now": timezone.now()})
+
+
+# --- intake ----------------------------------------------------------------------------------
+@login_required
+@permission_required("complaints.add_complaint", raise_exception=True)
+def intake(request):
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                complaint = services.complaint_create(
+                    by=request.user,
+                    channel=data["channel"],
+                    description=data["description"],
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    resident=data["resident"],
+                    unit=data["room"],
+                    is_anonymous=data["is_anonymous"],
+                    occurred_at=data["occurred_at"],
+                    location=data["location"],
+                    complained_about=data["complained_about"],
+                    demand=data["demand"],
+                    requested_deadline=data["requested_deadline"],
+                    category=data["category"],
+                    economic_loss=data["economic_loss"],
+                    group_lead=data["group_lead"],
+                    attachments=data["attachments"],
+                )
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            except (ServiceError, PermissionDenied) as exc:
+                form.add_error(None, _refusal(exc)[0])
+            else:
+                request.session[LAST_CHANNEL] = data["channel"]
+                messages.success(
+                    request,
+                    _("Complaint %(number)s registered. Read the number back to the resident.")
+                    % {"number": complaint.number},
+                )
+                return redirect("complaint-detail", pk=complaint.pk)
+        status = 400
+    else:
+        form = IntakeForm(
+            user=request.user,
+            initial={
+                "channel": request.session.get(LAST_CHANNEL, Complaint.Channel.PHONE),
+                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+        status = 200
+    return render(request, "complaints/intake.html", {"form": form}, status=status)
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error("attachments" if getattr(exc, "code", "").startswith("file") else None, exc)
 
 
 @login_required
-def home(request):
-    return render(request, "complaints/home.html")
+@permission_required("complaints.add_complaint", raise_exception=True)
+@require_GET
+def resident_history(request):
+    """Partial: the earlier complaints of the resident (or phone) picked in the intake form."""
+    resident_id = request.GET.get("resident", "")
+    phone = request.GET.get("phone", "").strip()[:30]
+    complaints = selectors.earlier_complaints_of(
+        user=request.user,
+        resident_id=int(resident_id) if resident_id.isdigit() else None,
+        phone=_normalised_phone(phone),
+    )
+    return render(request, "complaints/_history.html", {"complaints": complaints})
+
+
+def _normalised_phone(text: str) -> str:
+    import phonenumbers
+
+    if not text:
+        return ""
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(parsed):
+        return ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@login_required
+@permission_required("complaints.add_complaint", raise_exception=True)
+@require_GET
+def group_hint(request):
+    """Partial: other households of the same property reporting the same category lately."""
+    from residents.models import Resident, Unit
+
+    category = request.GET.get("category", "")
+    unit = None
+    resident_id = request.GET.get("resident", "")
+    if resident_id.isdigit():
+        resident = Resident.objects.select_related("unit__building").filter(pk=resident_id).first()
+        unit = resident.unit if resident else None
+    elif request.GET.get("room"):
+        unit = Unit.objects.matching_room(request.GET["room"]).select_related("building").first()
+    hits = []
+    if unit is not None and category.isdigit():
+        hits = selectors.group_hint(
+            user=request.user,
+            estate_id=unit.building.property_id,
+            category_id=int(category),
+            exclude_unit_id=unit.pk,
+        )
+    return render(request, "complaints/_group_hint.html", {"hits": hits})
+
+
+# --- one complaint -----------------------------------------------------------------------------
+def _detail_context(request, complaint, *, bound=None, bound_action=None):
+    actions = []
+    for action in available_actions(complaint, request.user):
+        form = (
+            bound
+            if bound_action == action.name
+            else action.form(prefix=action.name, initial=_initial_for(action.name, complaint))
+        )
+        actions.append((action, form))
+    order = complaint.active_work_order
+    return {
+        "complaint": complaint,
+        "actions": actions,
+        "active_order": order,
+        "can_sign": order is not None
+        and order.status == WorkOrder.Status.PENDING
+        and may_sign(order, request.user),
+        "can_progress": complaint.is_open
+        and complaint.state != Complaint.State.RECEIVED
+        and (
+            request.user.has_perm("complaints.confirm_complaint")
+            or (order is not None and may_sign(order, request.user))
+        ),
+        "can_dispatch": request.user.has_perm("complaints.confirm_complaint")
+        and complaint.state in (Complaint.State.CONFIRMED, Complaint.State.INVESTIGATED),
+        "progress_form": ProgressForm(prefix="progress"),
+        "dispatch_form": DispatchForm(prefix="dispatch"),
+        "now": timezone.now(),
+    }
+
+
+def _initial_for(name, complaint):
+    if name == "confirm":
+        return {
+            "severity": complaint.severity or "minor",
+            "category": complaint.category_id,
+            "validity": complaint.validity or "valid",
+            "responsibility": complaint.responsibility or "class1",
+            "department": complaint.department_id,
+            "is_special": complaint.is_special,
+        }
+    if name in ("revisit_satisfied", "revisit_unsatisfied"):
+        return {"method": "phone"}
+    return {}
+
+
+@login_required
+def complaint_detail(request, pk):
+    complaint = _visible_or_404(request.user, pk)
+    return render(request, "complaints/detail.html", _detail_context(request, complaint))
+
+
+@login_required
+@require_POST
+def complaint_action(request, pk, name):
+    complaint = _visible_or_404(request.user, pk)
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404(_("Unknown action."))
+    form = action.form(request.POST, prefix=name)
+    status = 400
+    if form.is_valid():
+        try:
+            action.run(complaint, request.user, dict(form.cleaned_data))
+        except (ServiceError, PermissionDenied, ValidationError) as exc:
+            message, status = _refusal(exc)
+            messages.error(request, message)
+        else:
+            messages.success(request, _("%(action)s: done.") % {"action": action.label})
+            return redirect("complaint-detail", pk=pk)
+        complaint = _visible_or_404(request.user, pk)
+    context = _detail_context(request, complaint, bound=form, bound_action=name)
+    return render(request, "complaints/detail.html", context, status=status)
+
+
+@login_required
+@permission_required("complaints.confirm_complaint", raise_exception=True)
+def complaint_confirm_page(request, pk):
+    """Focused screen for confirming and dispatching, with the 10-minute countdown."""
+    complaint = _visible_or_404(request.user, pk)
+    if complaint.state != Complaint.State.RECEIVED:
+        messages.info(request, _("This complaint is already confirmed."))
+        return redirect("complaint-detail", pk=pk)
+    form = ACTIONS["confirm"].form(prefix="confirm", initial=_initial_for("confirm", complaint))
+    history = selectors.earlier_complaints_of(
+        user=request.user,
+        resident_id=complaint.resident_id,
+        phone=str(complaint.contact_phone),
+        exclude_pk=complaint.pk,
+    )
+    return render(
+        request,
+        "complaints/confirm.html",
+        {"complaint": complaint, "form": form, "history": history},
+    )
+
+
+@login_required
+@require_POST
+def complaint_dispatch(request, pk):
+    complaint = _visible_or_404(request.user, pk)
+    form = DispatchForm(request.POST, prefix="dispatch")
+    if form.is_valid():
+        try:
+            services.complaint_dispatch(complaint=complaint, by=request.user, **form.cleaned_data)
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, _refusal(exc)[0])
+        else:
+            messages.success(
+                request,
+                _("Dispatched to %(department)s.")
+                % {"department": form.cleaned_data["department"]},
+            )
+            return redirect("complaint-detail", pk=pk)
+    context = _detail_context(request, _visible_or_404(request.user, pk))
+    context["dispatch_form"] = form
+    return render(request, "complaints/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def complaint_progress(request, pk):
+    complaint = _visible_or_404(request.user, pk)
+    form = ProgressForm(request.POST, prefix="progress")
+    if form.is_valid():
+        try:
+            services.complaint_progress(
+                complaint=complaint, by=request.user, note=form.cleaned_data["note"]
+            )
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, _refusal(exc)[0])
+        else:
+            messages.success(request, _("Progress recorded."))
+            return redirect("complaint-detail", pk=pk)
+    context = _detail_context(request, _visible_or_404(request.user, pk))
+    context["progress_form"] = form
+    return render(request, "complaints/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def complaint_attach(request, pk):
+    complaint = _visible_or_404(request.user, pk)
+    uploads = request.FILES.getlist("attachments")
+    if not uploads:
+        messages.error(request, _("Choose a photo or PDF first."))
+    for upload in uploads:
+        try:
+            services.attachment_add(complaint=complaint, upload=upload, by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _refusal(exc)[0])
+    if uploads and not any(m.level >= messages.ERROR for m in messages.get_messages(request)):
+        messages.success(request, _("Attached."))
+    return redirect("complaint-detail", pk=pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_id):
+    """Attachments are served only through here, to people who may see the complaint."""
+    complaint = _visible_or_404(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The file is missing from storage.")) from exc
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def reveal_phone(request, pk):
+    """Show a resident's full number for a call, and note on the timeline who looked."""
+    complaint = _visible_or_404(request.user, pk)
+    if not request.user.has_perm("complaints.revisit_complaint"):
+        raise PermissionDenied
+    record_event(complaint, ComplaintEvent.Kind.PHONE_REVEALED, by=request.user)
+    number = complaint.contact_phone.as_national if complaint.contact_phone else ""
+    return HttpResponse(
+        f'<a href="tel:{complaint.contact_phone}" class="fw-bold" data-testid="phone">{number}</a>'
+    )
+
+
+@login_required
+def complaint_print(request, pk):
+    complaint = _visible_or_404(request.user, pk)
+    return render(
+        request, "complaints/print.html", {"complaint": complaint, "printed_at": timezone.now()}
+    )
+
+
+# --- lists -----------------------------------------------------------------------------------
+@login_required
+def complaint_list(request):
+    form = SearchForm(request.GET or None)
+    params = selectors.SearchParams()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        params = selectors.SearchParams(
+            q=data["q"],
+            state=data["state"],
+            severity=data["severity"],
+            category=data["category"].pk if data["category"] else None,
+            department=data["department"].pk if data["department"] else None,
+            received_from=data["received_from"],
+            received_to=data["received_to"],
+            overdue=data["overdue"],
+        )
+    results = selectors.complaints_search(request.user, params)
+    # No COUNT(*) over a large table: pages know only whether there is a next one.
+    page_number = request.GET.get("page", "1")
+    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    size = 25
+    rows = list(results[(page_number - 1) * size : page_number * size + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "complaints/list.html",
+        {
+            "form": form,
+            "rows": rows[:size],
+            "page": page_number,
+            "has_next": len(rows) > size,
+            "querystring": query.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@permission_required("complaints.revisit_complaint", raise_exception=True)
+def revisit_queue(request):
+    complaints = list(
+        selectors.complaints_for_list(request.user)
+        .filter(state=Complaint.State.RESOLVED)
+        .order_by("resolved_at", "id")[:100]
+    )
+    # One form per complaint: the same field names (the action's prefix), distinct element ids.
+    forms = [
+        (
+            c,
+            ACTIONS["revisit_satisfied"].form(
+                prefix="revisit_satisfied", auto_id=f"rv{c.pk}_%s", initial={"method": "phone"}
+            ),
+        )
+        for c in complaints
+    ]
+    return render(request, "complaints/revisits.html", {"items": forms})
+
+
+@login_required
+def work_orders(request):
+    if not (
+        request.user.has_perm("complaints.handle_work_order")
+        or request.user.has_perm("complaints.handle_any_work_order")
+    ):
+        raise PermissionDenied
+    orders = selectors.work_orders_of(request.user)
+    active = list(orders.filter(status__in=WorkOrder.ACTIVE_STATUSES)[:200])
+    now = timezone.now()
+    soon = now + timezone.timedelta(hours=24)
+    groups = [
+        ("new", _("New: to sign for"), [o for o in active if o.status == "pending"]),
+        (
+            "overdue",
+            _("Overdue"),
+            [
+                o
+                for o in active
+                if o.status == "signed"
+                and o.complaint.resolve_due_at
+                and o.complaint.resolve_due_at < now
+            ],
+        ),
+        (
+            "soon",
+            _("Due within 24 hours"),
+            [
+                o
+                for o in active
+                if o.status == "signed"
+                and o.complaint.resolve_due_at
+                and now <= o.complaint.resolve_due_at < soon
+            ],
+        ),
+        (
+            "progress",
+            _("In progress"),
+            [
+                o
+                for o in active
+                if o.status == "signed"
+                and (not o.complaint.resolve_due_at or o.complaint.resolve_due_at >= soon)
+            ],
+        ),
+    ]
+    return render(request, "complaints/work_orders.html", {"groups": groups, "now": now})
+
+
+@login_required
+@require_POST
+def work_order_sign(request, order_id):
+    order = get_object_or_404(
+        WorkOrder.objects.select_related("complaint", "department"), pk=order_id
+    )
+    if not Complaint.objects.visible_to(request.user).filter(pk=order.complaint_id).exists():
+        raise Http404(_("No such work order is visible to you."))
+    try:
+        services.work_order_sign(work_order=order, by=request.user)
+    except (ServiceError, PermissionDenied) as exc:
+        message, status = _refusal(exc)
+        messages.error(request, message)
+        if status == 403:
+            raise PermissionDenied(message) from exc
+    else:
+        messages.success(request, _("Signed for %(number)s.") % {"number": order.complaint.number})
+    return redirect(
+        request.POST.get("next") or reverse("complaint-detail", args=[order.complaint_id])
+    )

@@ -12,6 +12,7 @@ from django_fsm import ConcurrentTransition
 from .. import policies
 from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
 from ..models.complaint import may_handle
+from ..roles import display_name
 from .errors import Conflict, ServiceError
 from .intake import detect_group, record_event, refresh_repeat_level
 
@@ -235,7 +236,7 @@ def work_order_sign(*, work_order: WorkOrder, by) -> WorkOrder:
         if work_order.status == WorkOrder.Status.SIGNED:
             raise Conflict(
                 _("This work order was already signed for by %(name)s.")
-                % {"name": work_order.signed_by.get_full_name() or work_order.signed_by.username}
+                % {"name": display_name(work_order.signed_by)}
             )
         raise Conflict(_("This work order was withdrawn; the complaint went elsewhere."))
     work_order.refresh_from_db()

@@ -1,0 +1,291 @@
+"""Reads for the desk pages. Each starts from ``Complaint.objects.visible_to(user)``, joins what
+the page shows and orders explicitly, so a page never issues a query per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import Unit
+
+from .models import Complaint, ComplaintEvent, Revisit, WorkOrder
+from .services.intake import group_candidates
+
+LIST_RELATED = ["category__parent", "department", "unit__building__property", "resident"]
+
+
+def complaints_for_list(user) -> QuerySet[Complaint]:
+    return Complaint.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    items: list
+    count: int
+    tone: str = "secondary"
+
+
+def _open_unresolved(qs):
+    return qs.open().filter(resolved_at__isnull=True)
+
+
+def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> list[Queue]:
+    """What needs doing now, by what the user's role does, most urgent first."""
+    now = now or timezone.now()
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
+    base = complaints_for_list(user)
+    pending_order = WorkOrder.objects.filter(
+        complaint=OuterRef("pk"), status=WorkOrder.Status.PENDING
+    )
+    rework = WorkOrder.objects.filter(
+        complaint=OuterRef("pk"), is_rework=True, status__in=WorkOrder.ACTIVE_STATUSES
+    )
+    specs: list[tuple[str, str, QuerySet, str, str]] = []
+    if user.has_perm("complaints.confirm_complaint"):
+        specs.append(
+            (
+                "confirm",
+                _("To confirm and dispatch"),
+                base.filter(state=Complaint.State.RECEIVED),
+                "dispatch_due_at",
+                "primary",
+            )
+        )
+        specs.append(
+            (
+                "unsigned",
+                _("Dispatched, not signed for"),
+                base.filter(Exists(pending_order), state__in=["confirmed", "investigated"]),
+                "dispatched_at",
+                "info",
+            )
+        )
+    if user.has_perm("complaints.handle_work_order") and not user.has_perm(
+        "complaints.view_all_complaints"
+    ):
+        profile = getattr(user, "staff_profile", None)
+        dept = getattr(profile, "department_id", None)
+        mine = base.filter(
+            work_orders__department_id=dept, work_orders__status__in=WorkOrder.ACTIVE_STATUSES
+        ).distinct()
+        specs.append(
+            (
+                "to_sign",
+                _("New work orders to sign for"),
+                mine.filter(
+                    work_orders__status=WorkOrder.Status.PENDING, work_orders__department_id=dept
+                ),
+                "dispatched_at",
+                "primary",
+            )
+        )
+        specs.append(
+            (
+                "in_progress",
+                _("In progress"),
+                mine.filter(
+                    work_orders__status=WorkOrder.Status.SIGNED, work_orders__department_id=dept
+                ),
+                "resolve_due_at",
+                "info",
+            )
+        )
+    specs.append(
+        (
+            "overdue",
+            _("Overdue"),
+            _open_unresolved(base).filter(resolve_due_at__lt=now),
+            "resolve_due_at",
+            "danger",
+        )
+    )
+    specs.append(
+        (
+            "due_today",
+            _("Due today"),
+            _open_unresolved(base).filter(resolve_due_at__range=(now, end_of_day)),
+            "resolve_due_at",
+            "warning",
+        )
+    )
+    if user.has_perm("complaints.revisit_complaint"):
+        specs.append(
+            (
+                "revisit",
+                _("Awaiting revisit"),
+                base.filter(state=Complaint.State.RESOLVED),
+                "resolved_at",
+                "success",
+            )
+        )
+        specs.append(
+            (
+                "close",
+                _("Revisited, to archive"),
+                base.filter(state=Complaint.State.REVISITED),
+                "updated_at",
+                "secondary",
+            )
+        )
+    specs.append(
+        (
+            "rework",
+            _("Unsatisfied, being reworked"),
+            base.filter(Exists(rework), state=Complaint.State.INVESTIGATED),
+            "resolve_due_at",
+            "danger",
+        )
+    )
+    queues = []
+    for key, title, qs, order, tone in specs:
+        ordered = qs.order_by(f"{order}" if order != "updated_at" else "-updated_at", "id")
+        items = list(ordered[:limit])
+        count = len(items) if len(items) < limit else qs.count()
+        queues.append(Queue(key, title, items, count, tone))
+    return queues
+
+
+def complaint_detail(user, pk: int) -> Complaint:
+    """One complaint with everything its page shows; raises DoesNotExist outside visibility."""
+    return (
+        Complaint.objects.visible_to(user)
+        .select_related(*LIST_RELATED, "received_by", "group_lead")
+        .prefetch_related(
+            Prefetch(
+                "work_orders",
+                queryset=WorkOrder.objects.select_related(
+                    "department", "dispatched_by", "signed_by"
+                ).order_by("dispatched_at", "id"),
+            ),
+            Prefetch(
+                "events",
+                queryset=ComplaintEvent.objects.select_related(
+                    "actor", "work_order__department"
+                ).order_by("at", "id"),
+            ),
+            "attachments",
+            Prefetch("revisits", queryset=Revisit.objects.select_related("by").order_by("at")),
+        )
+        .get(pk=pk)
+    )
+
+
+def earlier_complaints_of(
+    *, user, resident_id=None, phone: str = "", exclude_pk=None, limit: int = 10
+) -> list[Complaint]:
+    """A resident's earlier complaints (by registry link or phone), newest first."""
+    if not resident_id and not phone:
+        return []
+    q = Q()
+    if resident_id:
+        q |= Q(resident_id=resident_id)
+    if phone:
+        q |= Q(contact_phone=phone)
+    qs = complaints_for_list(user).filter(q)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs.order_by("-received_at")[:limit])
+
+
+def group_hint(
+    *, user, estate_id, category_id, at: dt.datetime | None = None, exclude_unit_id=None
+) -> list[Complaint]:
+    """Recent complaints of other households of the property about the same category."""
+    if not (estate_id and category_id):
+        return []
+    qs = group_candidates(estate_id=estate_id, category_id=category_id, at=at or timezone.now())
+    if exclude_unit_id:
+        qs = qs.exclude(unit_id=exclude_unit_id)
+    visible = Complaint.objects.visible_to(user)
+    return list(
+        qs.filter(pk__in=visible.values("pk"))
+        .select_related("unit__building")
+        .order_by("received_at")[:10]
+    )
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    state: str = ""
+    severity: str = ""
+    category: int | None = None
+    department: int | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    overdue: bool = False
+
+
+def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
+    """Search by number, phone, room, resident or text, with filters; newest first.
+
+    A number or phone goes to its index; only free text falls back to a scan of descriptions.
+    """
+    qs = complaints_for_list(user)
+    text = params.q.strip()
+    if text:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if text.upper().startswith("TS"):
+            qs = qs.filter(number__startswith=text.upper())
+        elif (
+            digits
+            and len(digits) >= 7
+            and len(digits) == len(text.replace(" ", "").replace("-", ""))
+        ):
+            qs = qs.filter(contact_phone__contains=digits)
+        else:
+            units = Unit.objects.matching_room(text)
+            q = (
+                Q(contact_name__icontains=text)
+                | Q(resident__name__icontains=text)
+                | Q(description__icontains=text)
+                | Q(location__icontains=text)
+            )
+            qs = qs.filter(q | Q(unit__in=units))
+    if params.state:
+        qs = qs.filter(state=params.state)
+    if params.severity:
+        qs = qs.filter(severity=params.severity)
+    if params.category:
+        qs = qs.filter(Q(category_id=params.category) | Q(category__parent_id=params.category))
+    if params.department:
+        qs = qs.filter(department_id=params.department)
+    if params.received_from:
+        qs = qs.filter(received_at__gte=_day_start(params.received_from))
+    if params.received_to:
+        qs = qs.filter(received_at__lt=_day_start(params.received_to + dt.timedelta(days=1)))
+    if params.overdue:
+        qs = _open_unresolved(qs).filter(resolve_due_at__lt=timezone.now())
+    return qs.order_by("-received_at", "-id")
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def work_orders_of(user, *, status: str = "") -> QuerySet[WorkOrder]:
+    """The work orders of the user's department (all departments for management)."""
+    qs = WorkOrder.objects.select_related(
+        "complaint__category__parent", "complaint__unit__building", "department", "signed_by"
+    )
+    if not user.has_perm("complaints.handle_any_work_order"):
+        profile = getattr(user, "staff_profile", None)
+        qs = qs.filter(department_id=getattr(profile, "department_id", None))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "complaint__resolve_due_at", "dispatched_at")
+
+
+def unread_notifications_count(user) -> int:
+    return user.notifications.filter(read_at__isnull=True).count()
+
+
+def state_counts(user) -> dict[str, int]:
+    rows = complaints_for_list(user).values("state").annotate(n=Count("id"))
+    return {row["state"]: row["n"] for row in rows}
