@@ -194,7 +194,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Level-triggered: each run escalates whatever is due now, so a missed run catches up.
+    "sla-sweep": {"task": "complaints.sla_sweep", "schedule": env.int("SLA_SWEEP_SECONDS", 60)},
+}
+NOTIFICATION_CHANNELS = env.list(
+    "NOTIFICATION_CHANNELS",
+    default=["complaints.notify.InAppChannel", "complaints.notify.EmailChannel"],
+)
 
 LOGGING = {
     "version": 1,

@@ -249,6 +249,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     dispatch_due_at = models.DateTimeField(_("dispatch due"), null=True, blank=True)
     resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     answer_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     answered_at = models.DateTimeField(
         _("answered at"),
         null=True,

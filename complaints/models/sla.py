@@ -63,6 +63,18 @@ class SlaPolicy(models.Model):
         blank=True,
         help_text=_("Empty: no extension possible."),
     )
+    dispatch_escalation_minutes = models.CharField(
+        _("dispatch escalation steps (minutes after the deadline)"),
+        max_length=50,
+        default="0,60",
+        help_text=_("Each step raises it one level: supervisor, manager, general manager."),
+    )
+    resolve_escalation_hours = models.CharField(
+        _("resolution escalation steps (hours after the deadline)"),
+        max_length=50,
+        default="0,24,72",
+        help_text=_("Each step raises it one level: supervisor, manager, general manager."),
+    )
     reminder_fractions = models.CharField(
         _("reminders at"),
         max_length=50,
@@ -77,6 +89,42 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(Complaint.Severity(self.severity).label)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for name, cast in (
+            ("dispatch_escalation_minutes", int),
+            ("resolve_escalation_hours", int),
+            ("reminder_fractions", float),
+        ):
+            try:
+                values = parse_steps(getattr(self, name), cast)
+            except ValueError:
+                errors[name] = _("Write numbers separated by commas, e.g. 0,24,72.")
+                continue
+            if cast is float and any(not 0 < v < 1 for v in values):
+                errors[name] = _("Fractions must lie between 0 and 1, e.g. 0.5,0.8.")
+            if len(values) > 3 and name != "reminder_fractions":
+                errors[name] = _("At most three steps: supervisor, manager, general manager.")
+        if errors:
+            raise ValidationError(errors)
+
+    def steps(self, name: str, cast=int) -> list:
+        try:
+            return parse_steps(getattr(self, name), cast)
+        except ValueError:
+            return []
+
+
+def parse_steps(text: str, cast=int) -> list:
+    """``"0, 24,72"`` → ``[0, 24, 72]``; raises ValueError on anything else."""
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    values = [cast(p) for p in parts]
+    if any(v < 0 for v in values) or values != sorted(values):
+        raise ValueError(text)
+    return values
 
 
 class CalendarDay(models.Model):

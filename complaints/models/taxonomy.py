@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +82,16 @@ class DeskPolicy(models.Model):
     )
     group_min_households = models.PositiveSmallIntegerField(
         _("households for a group complaint"), default=5, validators=[MinValueValidator(2)]
+    )
+    progress_report_time = models.TimeField(
+        _("daily progress report due at"),
+        default=datetime.time(17, 0),
+        help_text=_("Departments report on every open work order each day by this time."),
+    )
+    auto_major_days = models.PositiveSmallIntegerField(
+        _("unresolved valid complaints become major after (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
     )
     attachment_max_mb = models.PositiveSmallIntegerField(
         _("largest attachment (MB)"), default=10, validators=[MinValueValidator(1)]

@@ -190,6 +190,8 @@ class ComplaintEvent(models.Model):
         GROUP = "group", _("group complaint")
         REOPENED = "reopened", _("reopened")
         PHONE_REVEALED = "phone", _("phone number viewed")
+        ESCALATED = "escalated", _("escalated")
+        EXTENSION = "extension", _("deadline extension")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

@@ -21,6 +21,13 @@ from ..models import (
 )
 from .errors import ServiceError
 
+
+def sla_dispatch_due(received_at):
+    from .sla import dispatch_due
+
+    return dispatch_due(received_at)
+
+
 # Extension → (content type, magic-byte check).  What the paper and phone cameras produce.
 ALLOWED_UPLOADS = {
     ".jpg": "image/jpeg",
@@ -260,7 +267,7 @@ def complaint_create(
         economic_loss=economic_loss,
         received_by=by,
         received_at=received_at,
-        dispatch_due_at=policies.dispatch_due(received_at),
+        dispatch_due_at=sla_dispatch_due(received_at),
     )
     complaint.full_clean(exclude=["number", "state"])
     for upload in attachments:

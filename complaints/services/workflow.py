@@ -15,6 +15,7 @@ from ..models.complaint import may_handle
 from ..roles import display_name
 from .errors import Conflict, ServiceError
 from .intake import detect_group, record_event, refresh_repeat_level
+from .sla import dispatch_due, schedule_classified
 
 
 def _run_transition(complaint: Complaint, name: str, *, by) -> str:
@@ -118,9 +119,7 @@ def complaint_confirm(
     complaint.severity = policies.effective_severity(
         complaint.severity, special=complaint.is_special, group=complaint.is_group
     )
-    complaint.resolve_due_at = policies.resolve_due(
-        complaint.received_at, complaint.severity, requested=complaint.requested_deadline
-    )
+    schedule_classified(complaint)
     from_state = _run_transition(complaint, "confirm", by=by)
     _save(complaint)
     record_event(
@@ -258,6 +257,7 @@ def complaint_investigate(*, complaint: Complaint, by, plan: str) -> Complaint:
         plan, _("Describe the investigation and the plan.")
     )
     from_state = _run_transition(complaint, "investigate", by=by)
+    complaint.answered_at = complaint.answered_at or timezone.now()  # the plan is told to them
     _save(complaint)
     _transition_event(
         complaint,
@@ -356,6 +356,7 @@ def complaint_close_invalid(*, complaint: Complaint, by, explanation: str = "") 
     if explanation.strip():
         complaint.explanation = explanation.strip()
     from_state = _run_transition(complaint, "close_invalid", by=by)
+    complaint.answered_at = complaint.answered_at or timezone.now()
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=complaint.explanation)
     return complaint
@@ -366,7 +367,10 @@ def complaint_reopen(*, complaint: Complaint, by, reason: str) -> Complaint:
     """A manager reopens a closed complaint; it goes back to the desk to be confirmed again."""
     reason = _require_text(reason, _("Give the reason for reopening."))
     from_state = _run_transition(complaint, "reopen", by=by)
-    complaint.dispatch_due_at = policies.dispatch_due(timezone.now())
+    # A reopened complaint starts its clocks again: dispatch, answer and resolution.
+    complaint.dispatch_due_at = dispatch_due(timezone.now())
+    complaint.dispatched_at = None
+    complaint.answered_at = None
     _save(complaint)
     record_event(
         complaint,

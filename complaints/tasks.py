@@ -1,0 +1,22 @@
+"""Celery tasks: thin, taking ids, calling services. Safe to run twice or on two workers."""
+
+from celery import shared_task
+
+from .services import sla
+
+
+@shared_task(name="complaints.sla_sweep", ignore_result=True)
+def sla_sweep() -> dict:
+    result = sla.sla_sweep()
+    return {"escalations": result.escalations, "notifications": result.notifications}
+
+
+@shared_task(
+    name="complaints.deliver_notifications",
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def deliver_notifications(ids: list[int]) -> int:
+    return sla.deliver(ids)

@@ -1,0 +1,65 @@
+"""A real Celery worker (celery.contrib.testing) on the configured broker: the filesystem
+broker on the default run, Redis in CI's PostgreSQL run."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.utils import timezone
+
+from complaints import tasks
+from complaints.models import Escalation, Notification
+
+from . import factories as f
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def worker(tmp_path):
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    saved = dict(app.conf.broker_transport_options or {})
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        # A private folder, so a developer's running `make run` worker never steals the tasks.
+        folder = tmp_path / "broker"
+        folder.mkdir()
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "store_processed": False,
+        }
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+    ):
+        yield app
+    app.conf.broker_transport_options = saved
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_escalates_a_late_dispatch_exactly_once_and_mails_it(worker):
+    desk = f.staff("front_desk")
+    f.staff("supervisor", email="sup@example.com")
+    f.complaint(desk, at=timezone.now() - dt.timedelta(minutes=20))
+
+    tasks.sla_sweep.delay()
+    assert wait_for(lambda: Escalation.objects.filter(clock="dispatch").exists())
+    assert wait_for(lambda: Notification.objects.filter(delivered_at__isnull=False).exists())
+    tasks.sla_sweep.delay()
+    tasks.sla_sweep.delay()
+    time.sleep(2)
+    assert Escalation.objects.filter(clock="dispatch").count() == 1
+    assert Notification.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [["sup@example.com"]]
