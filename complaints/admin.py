@@ -14,12 +14,16 @@ from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionCo
 from .actions import ACTIONS, available_actions
 from .models import (
     Attachment,
+    CalendarDay,
     Category,
     Complaint,
     ComplaintEvent,
+    DeadlineExtension,
     Department,
     DeskPolicy,
+    Escalation,
     Revisit,
+    SlaPolicy,
     StaffProfile,
     WorkOrder,
 )
@@ -354,3 +358,99 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "dispatch_minutes",
+        "notify_role",
+        "notify_within_minutes",
+        "answer_hours",
+        "resolve_days",
+        "resolve_in_working_days",
+        "extension_approver",
+    ]
+    fieldsets = [
+        (None, {"fields": ["severity"]}),
+        (_("Dispatch"), {"fields": ["dispatch_minutes", "dispatch_escalation_minutes"]}),
+        (_("Management"), {"fields": ["notify_role", "notify_within_minutes", "answer_hours"]}),
+        (
+            _("Resolution"),
+            {
+                "fields": [
+                    "resolve_days",
+                    "resolve_in_working_days",
+                    "use_requested_deadline",
+                    "resolve_escalation_hours",
+                    "reminder_fractions",
+                    "extension_approver",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["severity"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "complaint",
+        "status",
+        "old_due_at",
+        "new_due_at",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_select_related = ["complaint", "requested_by", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["complaint__number", "reason"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(complaint__in=Complaint.objects.visible_to(request.user))
+        )
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["complaint", "clock", "level", "role", "due_at", "escalated_at"]
+    list_select_related = ["complaint"]
+    list_filter = ["clock", "level", "role"]
+    search_fields = ["complaint__number"]
+    date_hierarchy = "escalated_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(complaint__in=Complaint.objects.visible_to(request.user))
+        )

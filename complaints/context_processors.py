@@ -6,4 +6,9 @@ from . import roles
 def desk(request):
     user = getattr(request, "user", None)
     key = roles.role_of(user) if user is not None else None
-    return {"user_role": key, "user_role_label": roles.LABELS.get(key, "")}
+    unread = 0
+    if key is not None:
+        from .models import Notification
+
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {"user_role": key, "user_role_label": roles.LABELS.get(key, ""), "unread": unread}

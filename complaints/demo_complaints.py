@@ -175,7 +175,59 @@ def seed_complaints(*, users: dict, estate, count: int = 300, seed: int = 42) ->
             resident=resident,
             leaf=leaf,
         )
+    _near_deadlines(
+        rng,
+        residents=residents,
+        leaves=leaves,
+        departments=departments,
+        heads=heads,
+        desk=desk,
+        real_now=real_now,
+    )
     return Complaint.objects.filter(estate=estate).count()
+
+
+def _near_deadlines(rng, *, residents, leaves, departments, heads, desk, real_now):
+    """A few complaints whose deadlines fall in the first minutes after `make run` starts,
+    so the beat's sweep is seen escalating them."""
+    for minutes_ago, stage in [
+        (8, "received"),
+        (9, "received"),
+        (47 * 60 + 57, "signed"),
+        (71 * 60 + 58, "signed"),
+    ]:
+        resident = rng.choice(residents)
+        leaf = rng.choice(leaves)
+        text, demand = rng.choice(STORIES[leaf.parent.code])
+        received_at = real_now - dt.timedelta(minutes=minutes_ago)
+        with _clock(received_at):
+            c = services.complaint_create(
+                by=desk,
+                channel="phone",
+                description=text,
+                demand=demand,
+                contact_name=resident.name,
+                contact_phone=resident.phone,
+                resident=resident,
+                category=leaf,
+                received_at=received_at,
+            )
+        if stage == "received":
+            continue
+        department = departments[DEPARTMENT_OF[leaf.parent.code]]
+        with _clock(received_at + dt.timedelta(minutes=4)):
+            services.complaint_confirm(
+                complaint=c,
+                by=desk,
+                severity="minor" if minutes_ago < 60 * 60 else "important",
+                category=leaf,
+                validity="valid",
+                responsibility="class1",
+                department=department,
+            )
+        with _clock(received_at + dt.timedelta(minutes=9)):
+            c.refresh_from_db()
+            services.work_order_sign(work_order=c.active_work_order, by=heads[department.code])
 
 
 @transaction.atomic

@@ -263,3 +263,22 @@ class SearchForm(DeskForm):
         if start and end and start > end:
             self.add_error("received_to", _("The end date is before the start date."))
         return data
+
+
+class ExtensionRequestForm(DeskForm):
+    new_due_at = forms.DateTimeField(
+        label=_("new deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionDecisionForm(DeskForm):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        widget=forms.RadioSelect,
+        choices=[("approve", _("approve")), ("refuse", _("refuse"))],
+    )
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

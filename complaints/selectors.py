@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from residents.models import Unit
 
-from .models import Complaint, ComplaintEvent, Revisit, WorkOrder
+from .models import Complaint, ComplaintEvent, DeadlineExtension, Revisit, WorkOrder
 from .services.intake import group_candidates
 
 LIST_RELATED = ["category__parent", "department", "unit__building__property", "resident"]
@@ -142,6 +142,18 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
             "danger",
         )
     )
+    if user.has_perm("complaints.change_slapolicy"):  # management decides extensions
+        waiting = DeadlineExtension.objects.filter(complaint=OuterRef("pk"), status="pending")
+        specs.insert(
+            0,
+            (
+                "extensions",
+                _("Extensions waiting for a decision"),
+                base.filter(Exists(waiting)),
+                "resolve_due_at",
+                "warning",
+            ),
+        )
     queues = []
     for key, title, qs, order, tone in specs:
         ordered = qs.order_by(f"{order}" if order != "updated_at" else "-updated_at", "id")
@@ -170,6 +182,12 @@ def complaint_detail(user, pk: int) -> Complaint:
                 ).order_by("at", "id"),
             ),
             "attachments",
+            Prefetch(
+                "extensions",
+                queryset=DeadlineExtension.objects.select_related(
+                    "requested_by", "decided_by"
+                ).order_by("-requested_at"),
+            ),
             Prefetch("revisits", queryset=Revisit.objects.select_related("by").order_by("at")),
         )
         .get(pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_sla
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,13 @@ urlpatterns = [
         views.attachment_download,
         name="attachment-download",
     ),
+    path("complaints/<int:pk>/extension/", views_sla.extension_request, name="extension-request"),
+    path(
+        "extensions/<int:extension_id>/decide/", views_sla.extension_decide, name="extension-decide"
+    ),
+    path("notifications/", views_sla.notifications, name="notifications"),
+    path("notifications/read/", views_sla.notifications_read, name="notifications-read"),
+    path("escalations/", views_sla.escalations, name="escalations"),
     path("work-orders/", views.work_orders, name="work-orders"),
     path("work-orders/<int:order_id>/sign/", views.work_order_sign, name="work-order-sign"),
 ]

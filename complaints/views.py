@@ -15,10 +15,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .actions import ACTIONS, available_actions
-from .forms import DispatchForm, IntakeForm, ProgressForm, SearchForm
+from .forms import (
+    DispatchForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    IntakeForm,
+    ProgressForm,
+    SearchForm,
+)
 from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
+from .models.complaint import may_handle
 from .services import Conflict, ServiceError
 from .services.intake import record_event
+from .services.sla import may_decide
 from .services.workflow import may_sign
 
 LAST_CHANNEL = "desk_last_channel"
@@ -194,6 +203,24 @@ def _detail_context(request, complaint, *, bound=None, bound_action=None):
         "can_dispatch": request.user.has_perm("complaints.confirm_complaint")
         and complaint.state in (Complaint.State.CONFIRMED, Complaint.State.INVESTIGATED),
         "progress_form": ProgressForm(prefix="progress"),
+        "extension_form": ExtensionRequestForm(prefix="extension"),
+        "can_extend": complaint.is_open
+        and not complaint.resolved_at
+        and complaint.resolve_due_at is not None
+        and (
+            may_handle(complaint, request.user)
+            or request.user.has_perm("complaints.confirm_complaint")
+        )
+        and not any(e.status == "pending" for e in complaint.extensions.all()),
+        "extensions": [
+            (
+                e,
+                ExtensionDecisionForm(prefix=f"decide{e.pk}")
+                if e.status == "pending" and may_decide(e, request.user)
+                else None,
+            )
+            for e in complaint.extensions.all()
+        ],
         "dispatch_form": DispatchForm(prefix="dispatch"),
         "now": timezone.now(),
     }

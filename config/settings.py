@@ -177,7 +177,8 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-BROKER_DIR = VAR_DIR / "broker"
+# Test runs get their own folder, so a developer's running worker never takes their tasks.
+BROKER_DIR = VAR_DIR / (f"test-broker-{os.getpid()}" if TESTING else "broker")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),

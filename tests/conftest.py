@@ -37,3 +37,26 @@ def _english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline_unless_a_worker_is_started(request):
+    """Tasks run in the calling thread, except in tests that start a real Celery worker."""
+    from config.celery import app
+
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's private broker folder."""
+    import shutil
+
+    from django.conf import settings
+
+    folder = getattr(settings, "BROKER_DIR", None)
+    if folder and "test-broker-" in str(folder):
+        shutil.rmtree(folder, ignore_errors=True)

@@ -200,6 +200,43 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
     open_ = ~Q(state=Complaint.State.CLOSED)
     select = ["department", "category"]
 
+    # 0. A valid complaint open for a month becomes major (first, so the steps below treat
+    #    it as major in this same run).
+    month_ago = now - dt.timedelta(days=desk.auto_major_days)
+    due = (
+        Complaint.objects.filter(
+            open_, resolved_at__isnull=True, validity="valid", received_at__lte=month_ago
+        )
+        .exclude(severity=Complaint.Severity.MAJOR)
+        .filter(
+            _not_recorded(
+                Escalation.Clock.MONTH,
+                1,
+                OuterRef("received_at") + dt.timedelta(days=desk.auto_major_days),
+            )
+        )
+        .select_related(*select)[:batch]
+    )
+    for c in due:
+        due_at = c.received_at + dt.timedelta(days=desk.auto_major_days)
+        with transaction.atomic():
+            if _record(
+                result,
+                c,
+                clock=Escalation.Clock.MONTH,
+                level=1,
+                role=roles.GENERAL_MANAGER,
+                due_at=due_at,
+                now=now,
+                recipients=_recipients(roles.GENERAL_MANAGER, c),
+                message=_(
+                    "%(number)s is unresolved after %(days)d days and is now a major complaint."
+                )
+                % {"number": c.number, "days": desk.auto_major_days},
+            ):
+                Complaint.objects.filter(pk=c.pk).update(severity=Complaint.Severity.MAJOR)
+                result.made_major += 1
+
     # 1. Not dispatched in time: supervisor, then manager (steps in minutes after the due time).
     strictest = min(table.values(), key=lambda p: p.dispatch_minutes, default=None)
     dispatch_steps = (strictest.steps("dispatch_escalation_minutes") if strictest else []) or [0]
@@ -382,42 +419,6 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
                 recipients=list(department_heads(c.department_id)),
                 message=_("%(number)s: today's progress report is missing.") % {"number": c.number},
             )
-
-    # 7. A valid complaint open for a month becomes major.
-    month_ago = now - dt.timedelta(days=desk.auto_major_days)
-    due = (
-        Complaint.objects.filter(
-            open_, resolved_at__isnull=True, validity="valid", received_at__lte=month_ago
-        )
-        .exclude(severity=Complaint.Severity.MAJOR)
-        .filter(
-            _not_recorded(
-                Escalation.Clock.MONTH,
-                1,
-                OuterRef("received_at") + dt.timedelta(days=desk.auto_major_days),
-            )
-        )
-        .select_related(*select)[:batch]
-    )
-    for c in due:
-        due_at = c.received_at + dt.timedelta(days=desk.auto_major_days)
-        with transaction.atomic():
-            if _record(
-                result,
-                c,
-                clock=Escalation.Clock.MONTH,
-                level=1,
-                role=roles.GENERAL_MANAGER,
-                due_at=due_at,
-                now=now,
-                recipients=_recipients(roles.GENERAL_MANAGER, c),
-                message=_(
-                    "%(number)s is unresolved after %(days)d days and is now a major complaint."
-                )
-                % {"number": c.number, "days": desk.auto_major_days},
-            ):
-                Complaint.objects.filter(pk=c.pk).update(severity=Complaint.Severity.MAJOR)
-                result.made_major += 1
 
     result.requeued = requeue_undelivered(now=now)
     return result

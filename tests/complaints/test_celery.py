@@ -5,7 +5,6 @@ import datetime as dt
 import time
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -25,26 +24,16 @@ def wait_for(predicate, timeout=20.0):
 
 
 @pytest.fixture
-def worker(tmp_path):
+def worker():
+    """A worker thread on the run's own broker (settings give test runs a private folder)."""
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
 
-    saved = dict(app.conf.broker_transport_options or {})
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        # A private folder, so a developer's running `make run` worker never steals the tasks.
-        folder = tmp_path / "broker"
-        folder.mkdir()
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "store_processed": False,
-        }
     with start_worker(
         app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
     ):
         yield app
-    app.conf.broker_transport_options = saved
 
 
 @pytest.mark.celery_worker

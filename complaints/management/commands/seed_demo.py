@@ -1,8 +1,11 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.demo import seed_staff
 from complaints.demo_complaints import seed_complaints
+from complaints.models import Notification
+from complaints.services.sla import sla_sweep
 from residents.demo import seed_registry
 from residents.models import Resident
 
@@ -25,6 +28,10 @@ class Command(BaseCommand):
         prop = seed_registry()
         users = seed_staff()
         total = seed_complaints(users=users, estate=prop, count=complaints)
+        # Escalate the demo's history now, quietly (no e-mail for months-old breaches), so
+        # that what the running beat escalates next is what falls due after start-up.
+        sla_sweep()
+        Notification.objects.filter(delivered_at__isnull=True).update(delivered_at=timezone.now())
         self.stdout.write(
             _(
                 "Demo data ready: %(property)s, %(residents)d residents, %(users)d users, "

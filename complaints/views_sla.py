@@ -1,0 +1,141 @@
+"""Pages for deadlines: extension requests and decisions, notifications, escalations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .forms import ExtensionDecisionForm, ExtensionRequestForm
+from .models import Complaint, DeadlineExtension, Escalation, Notification
+from .services import Conflict, ServiceError, sla
+from .views import _detail_context, _refusal, _visible_or_404
+
+
+@login_required
+@require_POST
+def extension_request(request, pk):
+    complaint = _visible_or_404(request.user, pk)
+    form = ExtensionRequestForm(request.POST, prefix="extension")
+    if form.is_valid():
+        try:
+            sla.extension_request(complaint=complaint, by=request.user, **form.cleaned_data)
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, _refusal(exc)[0])
+        else:
+            messages.success(request, _("Extension requested; the approver has been told."))
+            return redirect("complaint-detail", pk=pk)
+    context = _detail_context(request, _visible_or_404(request.user, pk))
+    context["extension_form"] = form
+    return render(request, "complaints/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def extension_decide(request, extension_id):
+    extension = get_object_or_404(
+        DeadlineExtension.objects.select_related("complaint"), pk=extension_id
+    )
+    if not Complaint.objects.visible_to(request.user).filter(pk=extension.complaint_id).exists():
+        raise Http404(_("No such complaint is visible to you."))
+    form = ExtensionDecisionForm(request.POST, prefix=f"decide{extension.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or refuse."))
+    else:
+        try:
+            sla.extension_decide(
+                extension=extension,
+                by=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except PermissionDenied as exc:
+            raise PermissionDenied(_refusal(exc)[0]) from exc
+        except (ServiceError, Conflict) as exc:
+            messages.error(request, _refusal(exc)[0])
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect("complaint-detail", pk=extension.complaint_id)
+
+
+@login_required
+def notifications(request):
+    items = list(
+        request.user.notifications.select_related("complaint").order_by("-created_at", "-id")[:100]
+    )
+    return render(request, "complaints/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    ids = request.POST.getlist("id")
+    sla.notification_mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] or None)
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect("notifications")
+
+
+@login_required
+@permission_required("complaints.view_escalation", raise_exception=True)
+def escalations(request):
+    """What is overdue now, by department and level, and the latest escalations."""
+    now = timezone.now()
+    visible = Complaint.objects.visible_to(request.user)
+    overdue = visible.open().filter(resolved_at__isnull=True, resolve_due_at__lt=now)
+    late_dispatch = visible.open().filter(dispatched_at__isnull=True, dispatch_due_at__lt=now)
+    by_department = list(
+        overdue.values("department__name")
+        .annotate(
+            total=Count("id"),
+            level1=Count("id", filter=Q(resolve_due_at__gte=now - dt.timedelta(hours=24))),
+            level2=Count(
+                "id",
+                filter=Q(
+                    resolve_due_at__lt=now - dt.timedelta(hours=24),
+                    resolve_due_at__gte=now - dt.timedelta(hours=72),
+                ),
+            ),
+            level3=Count("id", filter=Q(resolve_due_at__lt=now - dt.timedelta(hours=72))),
+        )
+        .order_by("-total", "department__name")
+    )
+    history = list(
+        Escalation.objects.filter(complaint__in=visible)
+        .exclude(clock=Escalation.Clock.REMINDER)
+        .select_related("complaint__department")
+        .order_by("-escalated_at", "-id")[:100]
+    )
+    pending = list(
+        DeadlineExtension.objects.filter(status="pending", complaint__in=visible)
+        .select_related("complaint", "requested_by")
+        .order_by("requested_at")
+    )
+    return render(
+        request,
+        "complaints/escalations.html",
+        {
+            "by_department": by_department,
+            "history": history,
+            "pending": pending,
+            "overdue_count": overdue.count(),
+            "late_dispatch": late_dispatch.count(),
+            "now": now,
+        },
+    )
+
+
+def unread_count(request) -> int:
+    if not request.user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
