@@ -78,3 +78,12 @@ def test_admin_is_branded_for_the_desk(client, make_user):
     client.force_login(make_user(roles.MANAGER, is_staff=True))
     page = client.get(reverse("admin:index")).content.decode()
     assert "物业投诉处理后台" in page
+
+
+def test_readme_state_diagram_matches_the_workflow_in_the_code():
+    from pathlib import Path
+
+    from complaints.management.commands.workflow_diagram import mermaid
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{mermaid()}\n```" in readme
