@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 
 from .actions import ACTIONS, available_actions
 from .models import (
@@ -27,6 +29,7 @@ from .models import (
     StaffProfile,
     WorkOrder,
 )
+from .resources import ComplaintResource
 from .services import ServiceError
 
 
@@ -146,8 +149,11 @@ class DueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(FSMAdminMixin, admin.ModelAdmin):
+class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
     fsm_fields = ["state"]
+    resource_classes = [ComplaintResource]
+    formats = [base_formats.CSV, base_formats.XLSX]
+    to_encoding = "utf-8-sig"  # a BOM, so that Excel reads the Chinese of a CSV export
     list_display = [
         "number",
         "state",
