@@ -16,7 +16,10 @@ class DeskForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, (forms.HiddenInput, forms.RadioSelect)):
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.RadioSelect):
+                widget.attrs["class"] = "form-check-input"
                 continue
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"

@@ -119,7 +119,10 @@ def complaint_confirm(
     complaint.severity = policies.effective_severity(
         complaint.severity, special=complaint.is_special, group=complaint.is_group
     )
-    schedule_classified(complaint)
+    if validity == Complaint.Validity.INVALID:
+        complaint.resolve_due_at = complaint.answer_due_at = complaint.reminder_at = None
+    else:
+        schedule_classified(complaint)
     from_state = _run_transition(complaint, "confirm", by=by)
     _save(complaint)
     record_event(
@@ -312,6 +315,7 @@ def complaint_revisit(
         satisfaction=satisfaction,
         comment=comment.strip(),
         by=by,
+        at=timezone.now(),
     )
     revisit.full_clean(exclude=["complaint"])
     unsatisfied = satisfaction == Revisit.Satisfaction.UNSATISFIED

@@ -9,7 +9,8 @@
       const s = Math.floor(Math.abs(ms) / 1000);
       const text = (s >= 3600 ? Math.floor(s / 3600) + ":" : "") + pad(Math.floor((s % 3600) / 60)) + ":" + pad(s % 60);
       el.textContent = ms >= 0 ? text + " " + el.dataset.labelLeft : text + " " + el.dataset.labelOver;
-      el.className = ms >= 0 ? (ms < 3 * 60 * 1000 ? "due-soon fs-5" : "fs-5") : "overdue fs-5";
+      el.classList.toggle("overdue", ms < 0);
+      el.classList.toggle("due-soon", ms >= 0 && ms < 3 * 60 * 1000);
     });
   }
   tick();

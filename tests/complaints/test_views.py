@@ -339,3 +339,23 @@ def test_search_with_bad_filters_answers_with_a_message(client, desk):
     response = client.get(reverse("complaint-list"), {"received_from": "2026-13-45", "page": "-3"})
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
+
+
+def test_not_found_and_not_allowed_pages_speak_the_desks_language(client, desk, head):
+    other = f.complaint(desk)
+    client.force_login(head)
+    page = client.get(reverse("complaint-detail", args=[other.pk])).content.decode()
+    assert "另一个部门" in page or "其他部门" in page or "Not found" not in page
+    denied = client.get(reverse("complaint-intake"))
+    assert denied.status_code == 403 and "返回工作台" in denied.content.decode()
+
+
+def test_invalid_complaint_has_no_resolution_deadline(desk):
+    from complaints import services
+
+    c = f.complaint(desk)
+    services.complaint_confirm(
+        complaint=c, by=desk, severity="minor", category=f.category(), validity="invalid"
+    )
+    c.refresh_from_db()
+    assert c.resolve_due_at is None and c.reminder_at is None
