@@ -13,6 +13,9 @@ from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionCo
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
+# The monthly statistics link every figure to this list; the figure's definition lives there.
+from reporting.admin_filters import StatisticsFigureFilter
+
 from .actions import ACTIONS, available_actions
 from .models import (
     Attachment,
@@ -175,6 +178,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
         "validity",
         "is_group",
         "repeat_level",
+        StatisticsFigureFilter,
     ]
     search_fields = [
         "number",

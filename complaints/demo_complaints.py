@@ -268,6 +268,9 @@ def _one(
             location=f"{resident.unit.building.number}栋{resident.unit.stairway}单元",
             received_at=received_at,
             occurred_at=received_at - dt.timedelta(hours=rng.randrange(1, 72)),
+            economic_loss=(
+                rng.choice([180, 350, 620, 1200, 2800]) if rng.random() < 0.04 else None
+            ),
         )
     age = real_now - received_at
     moment = received_at
@@ -287,7 +290,8 @@ def _one(
     # Recent ones stay earlier in the workflow; old ones are mostly closed.
     if age < dt.timedelta(minutes=30) and rng.random() < 0.7:
         return complaint
-    when = later(2, 25 if rng.random() < 0.85 else 90)
+    # Most are dispatched well inside the 10 minutes; some slip.
+    when = later(2, 10) if rng.random() < 0.85 else later(10, 90)
     if when is None:
         return complaint
     severity = _pick(rng, SEVERITIES)

@@ -1,7 +1,9 @@
 """The five roles of the service centre, as Django groups, and the permissions each holds.
 
 Groups are created and kept in step by data migrations that call :func:`sync_role_groups`
-with the permissions of their time (the newest such migration is the current definition);
+with the permissions of their time (the newest such migration is the current definition;
+``sync_role_groups`` *sets* a group's permissions, so a new table must keep the reporting
+app's, which its own migration adds: view_monthly_statistics and the corrective actions);
 code asks "may this user…" through Django permissions, never through group names, except to
 show a person's role in the header.
 """

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +200,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Level-triggered: each run escalates whatever is due now, so a missed run catches up.
     "sla-sweep": {"task": "complaints.sla_sweep", "schedule": env.int("SLA_SWEEP_SECONDS", 60)},
+    # Daily; sends last month's statistics once, on or after the day set in the admin.
+    "reporting-send-monthly-report": {
+        "task": "reporting.tasks.send_monthly_report",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 NOTIFICATION_CHANNELS = env.list(
     "NOTIFICATION_CHANNELS",

@@ -6,6 +6,7 @@ from complaints.demo import seed_staff
 from complaints.demo_complaints import seed_complaints
 from complaints.models import Notification
 from complaints.services.sla import sla_sweep
+from reporting.demo import seed_corrective_actions
 from residents.demo import seed_registry
 from residents.models import Resident
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         prop = seed_registry()
         users = seed_staff()
         total = seed_complaints(users=users, estate=prop, count=complaints)
+        seed_corrective_actions(manager=users["manager"])
         # Escalate the demo's history now, quietly (no e-mail for months-old breaches), so
         # that what the running beat escalates next is what falls due after start-up.
         sla_sweep()

@@ -1,0 +1,229 @@
+"""Reporting: the monthly statistics' permission holder, reporting settings, corrective actions
+(不合格纠正与预防措施) and the record of monthly reports sent to management."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+STATISTICS_PERMISSION = "reporting.view_monthly_statistics"
+VERIFY_PERMISSION = "reporting.verify_correctiveaction"
+
+
+class MonthlyStatistics(models.Model):
+    """No rows: the admin entry of the monthly statistics page and the permission to see it.
+
+    The page itself is computed from the complaints (``reporting.selectors``).
+    """
+
+    class Meta:
+        managed = False
+        db_table = "reporting_monthly_statistics_no_table"
+        default_permissions = ()
+        permissions = [
+            ("view_monthly_statistics", _("Can see the monthly complaint statistics")),
+        ]
+        verbose_name = _("monthly statistics")
+        verbose_name_plural = _("monthly statistics")
+
+    def __str__(self) -> str:
+        return str(_("monthly statistics"))
+
+
+class ReportingSettings(models.Model):
+    """The reporting side's tunable rules; the row with the lowest id is the one in force."""
+
+    economic_loss_threshold = models.DecimalField(
+        _("economic loss needing a corrective action (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("500.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "A complaint whose economic loss is above this amount needs a corrective action."
+        ),
+    )
+    satisfaction_target = models.DecimalField(
+        _("satisfaction target (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("96.50"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    revisit_target = models.DecimalField(
+        _("revisit coverage target (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    send_monthly_report = models.BooleanField(_("e-mail the monthly report"), default=True)
+    report_day = models.PositiveSmallIntegerField(
+        _("send on day of month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_(
+            "From this day of each month on, the previous month's report is e-mailed to the "
+            "managers and the general manager (once)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("reporting settings")
+        verbose_name_plural = _("reporting settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(report_day__gte=1, report_day__lte=28),
+                name="%(app_label)s_%(class)s_report_day_in_every_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(economic_loss_threshold__gte=0),
+                name="%(app_label)s_%(class)s_threshold_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Reporting settings"))
+
+    @classmethod
+    def current(cls) -> ReportingSettings:
+        config = cls.objects.order_by("id").first()
+        return config if config is not None else cls()
+
+
+class CorrectiveActionQuerySet(models.QuerySet):
+    def open(self) -> CorrectiveActionQuerySet:
+        return self.filter(status=CorrectiveAction.Status.OPEN)
+
+
+class CorrectiveAction(models.Model):
+    """One non-conformity with its cause analysis and corrective / preventive action.
+
+    Major and important complaints, and complaints whose economic loss is above the threshold
+    in :class:`ReportingSettings`, each need one; one action may cover several complaints.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("in progress")
+        DONE = "done", _("verified and done")
+
+    title = models.CharField(_("non-conformity"), max_length=200)
+    complaints = models.ManyToManyField(
+        "complaints.Complaint",
+        related_name="corrective_actions",
+        blank=True,
+        verbose_name=_("complaints"),
+    )
+    cause_analysis = models.TextField(_("cause analysis"))
+    action = models.TextField(_("corrective and preventive action"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="corrective_actions",
+        verbose_name=_("person responsible"),
+    )
+    due_date = models.DateField(_("to be done by"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    verification_note = models.TextField(_("verification of the effect"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = CorrectiveActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-status", "due_date", "id"]
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+        permissions = [
+            ("verify_correctiveaction", _("Can verify corrective actions and mark them done")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | Q(verified_at__isnull=False, verified_by__isnull=False),
+                name="%(app_label)s_%(class)s_done_is_verified",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_date"],
+                name="correctiveaction_open_due",
+                condition=Q(status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_date < timezone.localdate()
+
+
+class MonthlyReportDispatch(models.Model):
+    """One month's report e-mailed to management: at most one per month and property.
+
+    ``estate`` empty means the report of all properties.  A sender first claims the row
+    (``claimed_at``) and sets ``sent_at`` once the mail is out, so two workers never both
+    send, and a failed send is tried again on the next run.
+    """
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    estate = models.ForeignKey(
+        "residents.Property",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("property"),
+    )
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.TextField(_("sent to"), blank=True)
+
+    class Meta:
+        ordering = ["-month", "id"]
+        verbose_name = _("monthly report sent")
+        verbose_name_plural = _("monthly reports sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "estate"],
+                condition=Q(estate__isnull=False),
+                name="%(app_label)s_%(class)s_once_per_month_and_property",
+            ),
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=Q(estate__isnull=True),
+                name="%(app_label)s_%(class)s_once_per_month_for_all",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="%(app_label)s_%(class)s_month_is_first_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

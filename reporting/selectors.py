@@ -1,0 +1,378 @@
+"""The monthly statistics (客户投诉统计分析表), computed in the database.
+
+Every figure is an aggregate (``Count(filter=...)``, ``TruncMonth``, ``Sum``) over the
+complaints *received* in the month (local time); Python only arranges the few aggregated rows.
+A month costs the same dozen queries however many complaints it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from complaints.models import Category, Complaint, Department, Revisit
+from residents.models import Property
+
+from . import figures, periods
+from .models import CorrectiveAction, ReportingSettings
+
+TREND_MONTHS = 12
+CHANNELS = list(Complaint.Channel)
+SEVERITIES = list(Complaint.Severity)
+VALIDITIES = list(Complaint.Validity)
+RESPONSIBILITIES = list(Complaint.Responsibility)
+REPEAT_LEVELS = list(Complaint.RepeatLevel)
+
+
+def _count(q: Q | None = None) -> Count:
+    return Count("pk", filter=q) if q is not None else Count("pk")
+
+
+def _trend_metrics() -> dict[str, Count]:
+    """Figures kept for every month of the trend (and so for the comparisons)."""
+    metrics = {
+        "total": _count(),
+        "group": _count(Q(is_group=True)),
+        "dispatched": _count(figures.dispatched()),
+        "dispatched_in_time": _count(figures.dispatched_in_time()),
+        "resolved": _count(figures.resolved()),
+        "resolved_in_time": _count(figures.resolved_in_time()),
+        "resolved_revisited": _count(figures.resolved_revisited()),
+    }
+    metrics.update({f"severity_{s.value}": _count(Q(severity=s.value)) for s in SEVERITIES})
+    metrics.update({f"validity_{v.value}": _count(Q(validity=v.value)) for v in VALIDITIES})
+    metrics.update({f"channel_{c.value}": _count(Q(channel=c.value)) for c in CHANNELS})
+    return metrics
+
+
+def _month_metrics(*, as_of: dt.datetime, threshold: Decimal) -> dict:
+    """Every figure of the month itself: the trend's figures and the rest."""
+    missing = figures.corrective_action_missing()
+    metrics = _trend_metrics()
+    metrics.update(
+        {
+            "severity_blank": _count(Q(severity="")),
+            "validity_blank": _count(Q(validity="")),
+            "responsibility_blank": _count(Q(responsibility="")),
+            "special": _count(Q(is_special=True)),
+            "dispatched_late": _count(figures.dispatched_late()),
+            "not_dispatched": _count(figures.not_dispatched()),
+            "answer_due": _count(figures.answer_due()),
+            "answered_in_time": _count(figures.answered_in_time()),
+            "resolved_late": _count(figures.resolved_late()),
+            "overdue": _count(figures.overdue(as_of)),
+            "extended": _count(figures.extended()),
+            "resolved_not_revisited": _count(figures.resolved_not_revisited()),
+            "unsatisfied": _count(figures.unsatisfied()),
+            "reopened": _count(figures.reopened()),
+            "serious": _count(figures.serious()),
+            "serious_missing": _count(figures.serious() & missing),
+            "loss_above": _count(figures.loss_above(threshold)),
+            "loss_missing": _count(figures.loss_above(threshold) & missing),
+            "loss_total": Sum("economic_loss"),
+        }
+    )
+    metrics.update(
+        {f"responsibility_{r.value}": _count(Q(responsibility=r.value)) for r in RESPONSIBILITIES}
+    )
+    metrics.update({f"repeat_{r.value}": _count(Q(repeat_level=r.value)) for r in REPEAT_LEVELS})
+    return metrics
+
+
+@dataclass
+class Rates:
+    """The rates derived from one month's counts (``None`` where nothing to divide by)."""
+
+    counts: dict
+    revisits: dict
+
+    def get(self, key: str) -> float | None:
+        c, r = self.counts, self.revisits
+        if key == "dispatched_in_time":
+            return periods.ratio(c.get("dispatched_in_time"), c.get("dispatched"))
+        if key == "answered_in_time":
+            return periods.ratio(c.get("answered_in_time"), c.get("answer_due"))
+        if key == "resolved_in_time":
+            return periods.ratio(c.get("resolved_in_time"), c.get("resolved"))
+        if key == "revisit_coverage":
+            return periods.ratio(c.get("resolved_revisited"), c.get("resolved"))
+        if key == "satisfaction":
+            return periods.ratio(r.get("satisfied", 0) + r.get("basic", 0), r.get("total"))
+        raise KeyError(key)
+
+
+@dataclass
+class MonthPoint:
+    """One month of the trend."""
+
+    month: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    counts: dict
+    revisits: dict
+
+    @property
+    def rates(self) -> Rates:
+        return Rates(self.counts, self.revisits)
+
+
+@dataclass
+class CategoryRow:
+    category: Category | None
+    count: int
+    ids: list[int]
+    level: int = 0
+    is_self: bool = False  # complaints filed on the heading itself, not a sub-category
+    children: list[CategoryRow] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentRow:
+    department: Department | None
+    counts: dict
+
+    @property
+    def resolved_in_time_rate(self) -> float | None:
+        return periods.ratio(self.counts["resolved_in_time"], self.counts["resolved"])
+
+
+@dataclass
+class Statistics:
+    month: dt.date
+    estate: Property | None
+    start: dt.datetime
+    end: dt.datetime
+    as_of: dt.datetime
+    config: ReportingSettings
+    counts: dict
+    revisits: dict
+    trend: list[MonthPoint]  # the same month last year first, the month itself last
+    categories: list[CategoryRow]
+    departments: list[DepartmentRow]
+    serious: list[Complaint]
+    missing_actions: list[Complaint]
+    open_actions: list[CorrectiveAction]
+    generated_at: dt.datetime
+
+    @property
+    def rates(self) -> Rates:
+        return Rates(self.counts, self.revisits)
+
+    @property
+    def previous(self) -> MonthPoint:
+        return self.trend[-2]
+
+    @property
+    def last_year(self) -> MonthPoint:
+        return self.trend[0]
+
+    @property
+    def last_twelve(self) -> list[MonthPoint]:
+        return self.trend[-TREND_MONTHS:]
+
+    @property
+    def threshold(self) -> Decimal:
+        return self.config.economic_loss_threshold
+
+    @property
+    def channels_used(self) -> int:
+        return sum(1 for c in CHANNELS if self.counts[f"channel_{c.value}"])
+
+    @property
+    def open_actions_overdue(self) -> int:
+        return sum(1 for a in self.open_actions if a.is_overdue)
+
+
+def _local_month(value, tz) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value, tz)
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _category_rows(counts: dict, categories: list[Category]) -> list[CategoryRow]:
+    """Headings with their sub-categories; every count includes the levels below it."""
+    children = defaultdict(list)
+    for cat in categories:
+        children[cat.parent_id].append(cat)
+
+    def subtree_ids(cat: Category) -> list[int]:
+        ids = [cat.pk]
+        for child in children[cat.pk]:
+            ids.extend(subtree_ids(child))
+        return ids
+
+    def total(ids: list[int]) -> int:
+        return sum(counts.get(pk, 0) for pk in ids)
+
+    rows = []
+    for root in children[None]:
+        ids = subtree_ids(root)
+        row = CategoryRow(root, total(ids), ids)
+        if not root.is_active and not row.count:
+            continue
+        if counts.get(root.pk):
+            row.children.append(CategoryRow(root, counts[root.pk], [root.pk], 1, is_self=True))
+        for child in children[root.pk]:
+            child_ids = subtree_ids(child)
+            n = total(child_ids)
+            if n:
+                row.children.append(CategoryRow(child, n, child_ids, 1))
+        rows.append(row)
+    rows.append(CategoryRow(None, counts.get(None, 0), []))
+    return rows
+
+
+def monthly_statistics(
+    *,
+    month: dt.date,
+    estate: Property | None = None,
+    complaints: QuerySet[Complaint] | None = None,
+    now: dt.datetime | None = None,
+) -> Statistics:
+    """The statistics of the complaints received in ``month`` (of ``estate``, if given).
+
+    ``complaints`` is where to count from: a page passes
+    ``Complaint.objects.visible_to(user)``; tasks and commands count all complaints.
+    """
+    tz = timezone.get_default_timezone()
+    now = now or timezone.now()
+    month = periods.month_start(month)
+    start, end = periods.month_bounds(month, tz)
+    as_of = min(end, now)
+    config = ReportingSettings.current()
+
+    base = complaints if complaints is not None else Complaint.objects.all()
+    if estate is not None:
+        base = base.filter(estate=estate)
+    first = periods.add_months(month, -TREND_MONTHS)
+    trend_start = periods.month_bounds(first, tz)[0]
+    in_month = base.filter(received_at__gte=start, received_at__lt=end).order_by()
+    in_trend = base.filter(received_at__gte=trend_start, received_at__lt=end).order_by()
+
+    counts = in_month.aggregate(
+        **_month_metrics(as_of=as_of, threshold=config.economic_loss_threshold)
+    )
+    counts["loss_total"] = counts["loss_total"] or Decimal("0")
+
+    by_month = {
+        _local_month(row.pop("m"), tz): row
+        for row in in_trend.annotate(m=TruncMonth("received_at", tzinfo=tz))
+        .values("m")
+        .annotate(**_trend_metrics())
+        .order_by("m")
+    }
+    revisits_by_month = {
+        _local_month(row.pop("m"), tz): row
+        for row in Revisit.objects.filter(complaint__in=in_trend.values("pk"))
+        .annotate(m=TruncMonth("complaint__received_at", tzinfo=tz))
+        .values("m")
+        .annotate(
+            total=Count("pk"),
+            satisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.SATISFIED)),
+            basic=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.BASIC)),
+            unsatisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.UNSATISFIED)),
+        )
+        .order_by("m")
+    }
+    empty_counts = dict.fromkeys(_trend_metrics(), 0)
+    empty_revisits = {"total": 0, "satisfied": 0, "basic": 0, "unsatisfied": 0}
+    trend = []
+    for offset in range(TREND_MONTHS + 1):
+        m = periods.add_months(first, offset)
+        m_start, m_end = periods.month_bounds(m, tz)
+        trend.append(
+            MonthPoint(
+                m,
+                m_start,
+                m_end,
+                by_month.get(m, empty_counts),
+                revisits_by_month.get(m, empty_revisits),
+            )
+        )
+
+    category_counts = {
+        row["category_id"]: row["n"]
+        for row in in_month.values("category_id").annotate(n=Count("pk"))
+    }
+    categories = _category_rows(
+        category_counts, list(Category.objects.order_by(*Category._meta.ordering, "pk"))
+    )
+
+    department_counts = {
+        row.pop("department_id"): row
+        for row in in_month.values("department_id").annotate(
+            total=_count(),
+            resolved=_count(figures.resolved()),
+            resolved_in_time=_count(figures.resolved_in_time()),
+            resolved_late=_count(figures.resolved_late()),
+            overdue=_count(figures.overdue(as_of)),
+            extended=_count(figures.extended()),
+        )
+    }
+    empty_department = dict.fromkeys(
+        ["total", "resolved", "resolved_in_time", "resolved_late", "overdue", "extended"], 0
+    )
+    departments = [
+        DepartmentRow(d, department_counts.get(d.pk, empty_department))
+        for d in Department.objects.order_by("sort_order", "name", "pk")
+        if d.is_active or d.pk in department_counts
+    ]
+    departments.append(DepartmentRow(None, department_counts.get(None, empty_department)))
+
+    listed = in_month.select_related("category__parent", "department").order_by("received_at", "pk")
+    serious = list(
+        listed.filter(severity__in=figures.NEEDS_ACTION_SEVERITIES).annotate(
+            has_action=figures.corrective_action_exists()
+        )
+    )
+    missing_actions = list(
+        listed.filter(
+            (figures.serious() | figures.loss_above(config.economic_loss_threshold))
+            & figures.corrective_action_missing()
+        )
+    )
+
+    actions = CorrectiveAction.objects.open()
+    if estate is not None:
+        actions = actions.filter(
+            Q(complaints__estate=estate) | Q(complaints__isnull=True)
+        ).distinct()
+    open_actions = list(
+        actions.select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "complaints", queryset=Complaint.objects.only("pk", "number").order_by("number")
+            )
+        )
+        .order_by("due_date", "pk")
+    )
+
+    return Statistics(
+        month=month,
+        estate=estate,
+        start=start,
+        end=end,
+        as_of=as_of,
+        config=config,
+        counts=counts,
+        revisits=trend[-1].revisits,
+        trend=trend,
+        categories=categories,
+        departments=departments,
+        serious=serious,
+        missing_actions=missing_actions,
+        open_actions=open_actions,
+        generated_at=now,
+    )
+
+
+def properties_for_choice() -> QuerySet[Property]:
+    return Property.objects.order_by("name")

@@ -1,0 +1,201 @@
+"""The monthly statistics in the admin: the page, its XLSX and CSV exports and the print view.
+
+The admin hosts the URLs (``MonthlyStatisticsAdmin.get_urls``); each view parses the month,
+asks the selector for the figures and renders them.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from complaints.models import Complaint
+
+from . import exports, periods, selectors, tables
+from .forms import StatisticsForm
+from .models import STATISTICS_PERMISSION, MonthlyStatistics
+
+
+def may_see_statistics(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(STATISTICS_PERMISSION)
+    )
+
+
+def statistics_required(view):
+    """Anonymous: to the login page.  Signed in without the permission: 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not may_see_statistics(request.user):
+            raise PermissionDenied(_("You may not see the monthly statistics."))
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def _compute(request):
+    """(form, statistics, tables); the last two are ``None`` when the form is not valid."""
+    data = request.GET.copy()
+    if not data.get("month"):
+        # Bound with the default month, so that the month box shows what is on the page.
+        data["month"] = periods.month_label(periods.previous_month(timezone.localdate()))
+    form = StatisticsForm(data)
+    if not form.is_valid():
+        return form, None, None
+    stats = selectors.monthly_statistics(
+        month=form.cleaned_data["month"],
+        estate=form.cleaned_data["property"],
+        complaints=Complaint.objects.visible_to(request.user),
+    )
+    return form, stats, tables.build_tables(stats)
+
+
+def _query(stats) -> str:
+    params = {"month": periods.month_label(stats.month)}
+    if stats.estate is not None:
+        params["property"] = stats.estate.code
+    return urlencode(params)
+
+
+def statistics_page(request, *, admin_site):
+    form, stats, month_tables = _compute(request)
+    properties = list(selectors.properties_for_choice())
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Monthly complaint statistics"),
+        "subtitle": exports.report_title(stats) if stats else None,
+        "opts": MonthlyStatistics._meta,
+        "form": form,
+        "stats": stats,
+        "tables": month_tables,
+        "show_property": len(properties) > 1 or bool(request.GET.get("property")),
+    }
+    if stats is not None:
+        by_key = {t.key: t for t in month_tables}
+        query = _query(stats)
+        context.update(
+            {
+                "by_key": by_key,
+                "report_title": exports.report_title(stats),
+                "chart_data": tables.chart_data(stats, month_tables),
+                "query": query,
+                "cards": _cards(stats, by_key),
+                "previous_query": _shift(stats, -1),
+                "next_query": _shift(stats, 1),
+            }
+        )
+    status = 200 if stats is not None else 400
+    return render(request, "admin/reporting/monthly_statistics.html", context, status=status)
+
+
+def _shift(stats, months: int) -> str:
+    params = {"month": periods.month_label(periods.add_months(stats.month, months))}
+    if stats.estate is not None:
+        params["property"] = stats.estate.code
+    return urlencode(params)
+
+
+def _cards(stats, by_key) -> list[dict]:
+    """The headline figures above the charts (each is also in a table below)."""
+    summary, timeliness, revisits = by_key["summary"], by_key["timeliness"], by_key["revisits"]
+    satisfaction = stats.rates.get("satisfaction")
+    target = float(stats.config.satisfaction_target) / 100
+    coverage = stats.rates.get("revisit_coverage")
+    coverage_target = float(stats.config.revisit_target) / 100
+    return [
+        {"label": _("complaints received"), "cell": summary.cell("total", "month")},
+        {"label": _("valid complaints"), "cell": summary.cell("validity_valid", "month")},
+        {
+            "label": _("major and important"),
+            "cell": tables.Cell(
+                stats.counts["severity_major"] + stats.counts["severity_important"],
+                tables.COUNT,
+                {
+                    **summary.cell("total", "month").drill,
+                    "severity__in": "important,major",
+                },
+            ),
+        },
+        {"label": _("overdue"), "cell": timeliness.cell("overdue", "count"), "warn": True},
+        {
+            "label": _("resolved within the deadline"),
+            "cell": timeliness.cell("resolved_in_time", "rate"),
+        },
+        {
+            "label": _("revisit coverage"),
+            "cell": revisits.cell("revisited", "rate"),
+            "target": tables.display(coverage_target, tables.RATE),
+            "below": coverage is not None and coverage < coverage_target,
+        },
+        {
+            "label": _("satisfaction rate"),
+            "cell": revisits.cell("satisfaction", "rate"),
+            "target": tables.display(target, tables.RATE),
+            "below": satisfaction is not None and satisfaction < target,
+        },
+    ]
+
+
+def _bad_request(request, form, *, admin_site):
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Monthly complaint statistics"),
+        "opts": MonthlyStatistics._meta,
+        "form": form,
+        "stats": None,
+        "show_property": True,
+    }
+    return render(request, "admin/reporting/monthly_statistics.html", context, status=400)
+
+
+def export_xlsx(request, *, admin_site):
+    form, stats, month_tables = _compute(request)
+    if stats is None:
+        return _bad_request(request, form, admin_site=admin_site)
+    response = HttpResponse(
+        exports.xlsx_bytes(stats, month_tables), content_type=exports.XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(stats, "xlsx")}"'
+    return response
+
+
+def export_csv(request, *, admin_site):
+    form, stats, month_tables = _compute(request)
+    if stats is None:
+        return _bad_request(request, form, admin_site=admin_site)
+    response = HttpResponse(
+        exports.csv_text(stats, month_tables), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(stats, "csv")}"'
+    return response
+
+
+def print_view(request, *, admin_site):
+    form, stats, month_tables = _compute(request)
+    if stats is None:
+        return _bad_request(request, form, admin_site=admin_site)
+    context = {
+        "stats": stats,
+        "tables": month_tables,
+        "by_key": {t.key: t for t in month_tables},
+        "report_title": exports.report_title(stats),
+        "chart_data": tables.chart_data(stats, month_tables),
+        "printed_at": timezone.now(),
+        "query": _query(stats),
+    }
+    return render(request, "reporting/monthly_print.html", context)
