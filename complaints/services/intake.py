@@ -165,7 +165,8 @@ def refresh_repeat_level(complaint: Complaint, *, policy: DeskPolicy | None = No
 def group_candidates(
     *, estate_id, category_id, at: dt.datetime, policy: DeskPolicy | None = None, exclude_pk=None
 ):
-    """Open complaints of the same property and category within the group window."""
+    """Open complaints of the same property and category within the group window (archived
+    ones are done and are not pulled into a new group)."""
     policy = policy or DeskPolicy.current()
     window = dt.timedelta(hours=policy.group_window_hours)
     qs = Complaint.objects.filter(
@@ -173,7 +174,7 @@ def group_candidates(
         category_id=category_id,
         received_at__gte=at - window,
         received_at__lte=at + window,
-    ).exclude(validity=Complaint.Validity.INVALID)
+    ).exclude(validity=Complaint.Validity.INVALID).exclude(state=Complaint.State.CLOSED)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs

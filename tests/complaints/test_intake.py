@@ -216,3 +216,14 @@ def test_user_without_role_sees_nothing(desk, django_user_model):
     f.complaint(desk)
     nobody = django_user_model.objects.create_user("nobody", password="pw")
     assert not Complaint.objects.visible_to(nobody).exists()
+
+
+def test_archived_complaints_are_not_pulled_into_a_new_group(desk):
+    head = f.staff("department_head", department_code="engineering")
+    old = f.complaint(desk, res=_household(1), at=f.at(20, 9), category=f.category())
+    f.advance(old, "closed", desk=desk, head=head)
+    for n in range(2, 6):
+        f.complaint(desk, res=_household(n), at=f.at(20, 9 + n), category=f.category())
+    assert not Complaint.objects.filter(is_group=True).exists()  # four open households only
+    old.refresh_from_db()
+    assert old.severity == "minor"
