@@ -292,46 +292,50 @@ def complaint_confirm_page(request, pk):
     )
 
 
-@login_required
-@require_POST
-def complaint_dispatch(request, pk):
+def post_to_service(request, pk, *, form_class, prefix, run, done, context_key):
+    """A small form on the complaint page posted to one service: on success back to the page
+    with ``done``'s message; on a refusal or bad input the page again, with what was typed."""
     complaint = _visible_or_404(request.user, pk)
-    form = DispatchForm(request.POST, prefix="dispatch")
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.complaint_dispatch(complaint=complaint, by=request.user, **form.cleaned_data)
+            run(complaint, form.cleaned_data)
         except (ServiceError, PermissionDenied) as exc:
             messages.error(request, _refusal(exc)[0])
         else:
-            messages.success(
-                request,
-                _("Dispatched to %(department)s.")
-                % {"department": form.cleaned_data["department"]},
-            )
+            messages.success(request, done(form.cleaned_data))
             return redirect("complaint-detail", pk=pk)
     context = _detail_context(request, _visible_or_404(request.user, pk))
-    context["dispatch_form"] = form
+    context[context_key] = form
     return render(request, "complaints/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def complaint_dispatch(request, pk):
+    return post_to_service(
+        request,
+        pk,
+        form_class=DispatchForm,
+        prefix="dispatch",
+        context_key="dispatch_form",
+        run=lambda c, data: services.complaint_dispatch(complaint=c, by=request.user, **data),
+        done=lambda data: _("Dispatched to %(department)s.") % {"department": data["department"]},
+    )
 
 
 @login_required
 @require_POST
 def complaint_progress(request, pk):
-    complaint = _visible_or_404(request.user, pk)
-    form = ProgressForm(request.POST, prefix="progress")
-    if form.is_valid():
-        try:
-            services.complaint_progress(
-                complaint=complaint, by=request.user, note=form.cleaned_data["note"]
-            )
-        except (ServiceError, PermissionDenied) as exc:
-            messages.error(request, _refusal(exc)[0])
-        else:
-            messages.success(request, _("Progress recorded."))
-            return redirect("complaint-detail", pk=pk)
-    context = _detail_context(request, _visible_or_404(request.user, pk))
-    context["progress_form"] = form
-    return render(request, "complaints/detail.html", context, status=400)
+    return post_to_service(
+        request,
+        pk,
+        form_class=ProgressForm,
+        prefix="progress",
+        context_key="progress_form",
+        run=lambda c, data: services.complaint_progress(complaint=c, by=request.user, **data),
+        done=lambda data: _("Progress recorded."),
+    )
 
 
 @login_required

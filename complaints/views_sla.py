@@ -18,25 +18,21 @@ from django.views.decorators.http import require_POST
 from .forms import ExtensionDecisionForm, ExtensionRequestForm
 from .models import Complaint, DeadlineExtension, Escalation, Notification
 from .services import Conflict, ServiceError, sla
-from .views import _detail_context, _refusal, _visible_or_404
+from .views import _refusal, post_to_service
 
 
 @login_required
 @require_POST
 def extension_request(request, pk):
-    complaint = _visible_or_404(request.user, pk)
-    form = ExtensionRequestForm(request.POST, prefix="extension")
-    if form.is_valid():
-        try:
-            sla.extension_request(complaint=complaint, by=request.user, **form.cleaned_data)
-        except (ServiceError, PermissionDenied) as exc:
-            messages.error(request, _refusal(exc)[0])
-        else:
-            messages.success(request, _("Extension requested; the approver has been told."))
-            return redirect("complaint-detail", pk=pk)
-    context = _detail_context(request, _visible_or_404(request.user, pk))
-    context["extension_form"] = form
-    return render(request, "complaints/detail.html", context, status=400)
+    return post_to_service(
+        request,
+        pk,
+        form_class=ExtensionRequestForm,
+        prefix="extension",
+        context_key="extension_form",
+        run=lambda c, data: sla.extension_request(complaint=c, by=request.user, **data),
+        done=lambda data: _("Extension requested; the approver has been told."),
+    )
 
 
 @login_required

@@ -169,12 +169,16 @@ def group_candidates(
     ones are done and are not pulled into a new group)."""
     policy = policy or DeskPolicy.current()
     window = dt.timedelta(hours=policy.group_window_hours)
-    qs = Complaint.objects.filter(
-        estate_id=estate_id,
-        category_id=category_id,
-        received_at__gte=at - window,
-        received_at__lte=at + window,
-    ).exclude(validity=Complaint.Validity.INVALID).exclude(state=Complaint.State.CLOSED)
+    qs = (
+        Complaint.objects.filter(
+            estate_id=estate_id,
+            category_id=category_id,
+            received_at__gte=at - window,
+            received_at__lte=at + window,
+        )
+        .exclude(validity=Complaint.Validity.INVALID)
+        .exclude(state=Complaint.State.CLOSED)
+    )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs
