@@ -236,6 +236,7 @@ def monthly_statistics(
     estate: Property | None = None,
     complaints: QuerySet[Complaint] | None = None,
     now: dt.datetime | None = None,
+    list_limit: int | None = None,
 ) -> Statistics:
     """The statistics of the complaints received in ``month`` (of ``estate``, if given).
 
@@ -328,16 +329,17 @@ def monthly_statistics(
     departments.append(DepartmentRow(None, department_counts.get(None, empty_department)))
 
     listed = in_month.select_related("category__parent", "department").order_by("received_at", "pk")
+    # A page lists the first ``list_limit`` (its counts link to all of them); exports list all.
     serious = list(
         listed.filter(severity__in=figures.NEEDS_ACTION_SEVERITIES).annotate(
             has_action=figures.corrective_action_exists()
-        )
+        )[:list_limit]
     )
     missing_actions = list(
         listed.filter(
             (figures.serious() | figures.loss_above(config.economic_loss_threshold))
             & figures.corrective_action_missing()
-        )
+        )[:list_limit]
     )
 
     actions = CorrectiveAction.objects.open()

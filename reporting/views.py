@@ -48,7 +48,10 @@ def statistics_required(view):
     return never_cache(wrapper)
 
 
-def _compute(request):
+PAGE_LIST_LIMIT = 200
+
+
+def _compute(request, *, list_limit=None):
     """(form, statistics, tables); the last two are ``None`` when the form is not valid."""
     data = request.GET.copy()
     if not data.get("month"):
@@ -61,6 +64,7 @@ def _compute(request):
         month=form.cleaned_data["month"],
         estate=form.cleaned_data["property"],
         complaints=Complaint.objects.visible_to(request.user),
+        list_limit=list_limit,
     )
     return form, stats, tables.build_tables(stats)
 
@@ -73,7 +77,7 @@ def _query(stats) -> str:
 
 
 def statistics_page(request, *, admin_site):
-    form, stats, month_tables = _compute(request)
+    form, stats, month_tables = _compute(request, list_limit=PAGE_LIST_LIMIT)
     properties = list(selectors.properties_for_choice())
     context = {
         **admin_site.each_context(request),

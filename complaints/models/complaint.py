@@ -251,6 +251,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     answer_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
     reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    # Markers that keep the SLA sweep's scans to what is due (the Escalation rows are the record).
+    resolve_level = models.PositiveSmallIntegerField(
+        _("overdue escalation level reached"), default=0, editable=False
+    )
+    management_told = models.BooleanField(_("management told"), default=False, editable=False)
     answered_at = models.DateTimeField(
         _("answered at"),
         null=True,
@@ -282,6 +287,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "received_at"], name="complaint_state_received"),
+            models.Index(fields=["-received_at", "-id"], name="complaint_newest_first"),
             models.Index(fields=["department", "state"], name="complaint_dept_state"),
             models.Index(
                 fields=["estate", "category", "received_at"], name="complaint_group_lookup"
@@ -292,9 +298,26 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 condition=Q(dispatched_at__isnull=True) & ~Q(state="closed"),
             ),
             models.Index(
-                fields=["resolve_due_at"],
+                fields=["resolve_level", "resolve_due_at"],
                 name="complaint_open_resolve_due",
-                condition=Q(resolved_at__isnull=True) & ~Q(state="closed"),
+                condition=Q(resolved_at__isnull=True) & Q(resolve_level__lt=3) & ~Q(state="closed"),
+            ),
+            models.Index(
+                fields=["answer_due_at"],
+                name="complaint_open_answer_due",
+                condition=Q(answered_at__isnull=True) & ~Q(state="closed"),
+            ),
+            models.Index(
+                fields=["reminder_at"],
+                name="complaint_open_reminder",
+                condition=Q(reminder_at__isnull=False),
+            ),
+            models.Index(
+                fields=["severity"],
+                name="complaint_management_untold",
+                condition=Q(management_told=False)
+                & Q(severity__in=["important", "major"])
+                & ~Q(state="closed"),
             ),
         ]
 

@@ -215,7 +215,9 @@ def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) 
             by=by,
             note=_("Part of a group complaint led by %(number)s.") % {"number": lead.number},
         )
-    members.filter(severity__in=["minor", "important"]).update(severity="major")
+    members.filter(severity__in=["minor", "important"]).update(
+        severity="major", management_told=False
+    )
     complaint.is_group = True
     complaint.group_lead = lead
     if complaint.severity:

@@ -85,6 +85,7 @@ def schedule_classified(complaint: Complaint, *, table=None, calendar=None) -> N
         else None
     )
     complaint.resolve_due_at = max(due, extended) if extended else due
+    complaint.resolve_level = 0  # a new deadline: its breaches are new
     schedule_reminders(complaint, policy)
     complaint.answer_due_at = (
         start + dt.timedelta(hours=policy.answer_hours) if policy.answer_hours else None
@@ -184,13 +185,36 @@ def _record(
 
 
 def _recipients(role: str, complaint: Complaint, *, with_department: bool = False):
-    people = list(users_in_role(role))
+    people = list(_role_members(role))
     if with_department and complaint.department_id:
         people += [u for u in department_heads(complaint.department_id) if u not in people]
     return people
 
 
+_members_cache: dict[str, list] | None = None
+
+
+def _role_members(role: str) -> list:
+    """The role's users, read once per sweep (the sweep sets up the cache)."""
+    if _members_cache is None:
+        return list(users_in_role(role))
+    if role not in _members_cache:
+        _members_cache[role] = list(users_in_role(role))
+    return _members_cache[role]
+
+
 def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResult:
+    """Escalate every breach that is due now and not recorded yet. Safe to run anywhere, any
+    number of times, concurrently."""
+    global _members_cache
+    _members_cache = {}
+    try:
+        return _sweep(now=now, batch=batch)
+    finally:
+        _members_cache = None
+
+
+def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
     """Escalate every breach that is due now and not recorded yet. Safe to run anywhere, any
     number of times, concurrently."""
     now = now or timezone.now()
@@ -234,7 +258,9 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
                 )
                 % {"number": c.number, "days": desk.auto_major_days},
             ):
-                Complaint.objects.filter(pk=c.pk).update(severity=Complaint.Severity.MAJOR)
+                Complaint.objects.filter(pk=c.pk).update(
+                    severity=Complaint.Severity.MAJOR, management_told=False
+                )
                 result.made_major += 1
 
     # 1. Not dispatched in time: supervisor, then manager (steps in minutes after the due time).
@@ -269,23 +295,14 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
     for severity, policy in table.items():
         if not policy.notify_role:
             continue
-        due = (
-            Complaint.objects.filter(open_, severity=severity)
-            .filter(
-                ~Exists(
-                    Escalation.objects.filter(
-                        complaint=OuterRef("pk"), clock=Escalation.Clock.NOTIFY
-                    )
-                )
-            )
-            .select_related(*select)[:batch]
-        )
-        for c in due:
+        due = Complaint.objects.filter(open_, severity=severity, management_told=False)
+        for c in due.select_related(*select)[:batch]:
             due_at = (
                 c.received_at + dt.timedelta(minutes=policy.notify_within_minutes)
                 if policy.notify_within_minutes is not None
                 else cal.end_of_local_day(c.received_at)
             )
+            Complaint.objects.filter(pk=c.pk).update(management_told=True)
             _record(
                 result,
                 c,
@@ -328,17 +345,18 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
             if len(steps) < level:
                 continue
             delay = dt.timedelta(hours=steps[level - 1])
-            due = (
-                Complaint.objects.filter(
-                    open_,
-                    severity=severity,
-                    resolved_at__isnull=True,
-                    resolve_due_at__lte=now - delay,
-                )
-                .filter(_not_recorded(Escalation.Clock.RESOLVE, level, OuterRef("resolve_due_at")))
-                .select_related(*select)[:batch]
+            # Only complaints one level below this one: those already raised drop out.
+            due = Complaint.objects.filter(
+                open_,
+                severity=severity,
+                resolved_at__isnull=True,
+                resolve_level=level - 1,
+                resolve_due_at__lte=now - delay,
             )
-            for c in due:
+            for c in due.select_related(*select)[:batch]:
+                Complaint.objects.filter(pk=c.pk, resolve_level=level - 1).update(
+                    resolve_level=level
+                )
                 _record(
                     result,
                     c,
@@ -577,6 +595,7 @@ def extension_decide(
             times = reminder_times(complaint, policy)
             schedule_reminders(complaint, policy, sent=sum(1 for t in times if t <= timezone.now()))
         Complaint.objects.filter(pk=complaint.pk).update(
+            resolve_level=0,
             resolve_due_at=extension.new_due_at,
             reminder_at=complaint.reminder_at,
             reminders_sent=complaint.reminders_sent,

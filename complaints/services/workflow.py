@@ -116,6 +116,7 @@ def complaint_confirm(
         complaint.explanation = explanation.strip()
     refresh_repeat_level(complaint)
     detect_group(complaint, by=by)
+    complaint.management_told = False  # classed (again): the sweep tells whom the class needs
     complaint.severity = policies.effective_severity(
         complaint.severity, special=complaint.is_special, group=complaint.is_group
     )

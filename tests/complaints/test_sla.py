@@ -405,3 +405,26 @@ def test_sla_policy_steps_are_validated():
     with pytest.raises(ValidationError) as exc:
         policy.full_clean()
     assert {"resolve_escalation_hours", "reminder_fractions"} <= set(exc.value.message_dict)
+
+
+def test_important_complaint_later_made_major_is_told_to_the_general_manager(desk, people):
+    c = confirmed(desk, at=f.at(1, 9, month=10), severity="important")
+    sweep(f.at(1, 9, 5, month=10))
+    sweep(f.at(1, 9, month=11))  # a month unresolved: now major
+    sweep(f.at(1, 9, 1, month=11))
+    roles_told = set(
+        Escalation.objects.filter(complaint=c, clock="notify").values_list("role", flat=True)
+    )
+    assert roles_told == {"manager", "general_manager"}
+
+
+def test_an_approved_extension_lets_the_new_deadline_escalate_again(desk, head, people):
+    c = confirmed(desk, at=f.at(2, 9))  # due 11-04 09:00
+    sweep(f.at(4, 9, 1))
+    ext = sla.extension_request(
+        complaint=Complaint.objects.get(pk=c.pk), by=head, new_due_at=f.at(6, 9), reason="等配件"
+    )
+    sla.extension_decide(extension=ext, by=people["manager"], approve=True)
+    assert "resolve" not in sweep(f.at(5, 9)).by_clock
+    assert sweep(f.at(6, 9, 1)).by_clock["resolve"] == 1
+    assert Escalation.objects.filter(complaint=c, clock="resolve", level=1).count() == 2
