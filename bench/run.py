@@ -646,6 +646,8 @@ class Loader:
             answer_due_at=None,
             reminder_at=None,
             reminders_sent=0,
+            resolve_level=0,
+            management_told=False,
         )
         c.dispatch_due_at = dispatch_due(c.received_at, self.table)
         if c.severity:
@@ -675,12 +677,14 @@ class Loader:
             if step <= (c.dispatched_at or end):
                 add("dispatch", level, self.level_roles[level - 1], c.dispatch_due_at, step)
         if c.confirmed_at:
+            # Told once per class it had (the month rule re-tells the general manager), as the
+            # sweep's management_told marker records.
             for severity in dict.fromkeys([original, c.severity]):
                 policy = self.table.get(severity)
                 if policy is not None and policy.notify_role:
                     due = c.received_at + dt.timedelta(minutes=policy.notify_within_minutes or 600)
                     add("notify", 1, policy.notify_role, due, c.confirmed_at)
-                    break
+                    c.management_told = True
         if c.answer_due_at and c.answer_due_at <= (c.answered_at or end):
             add("answer", 1, self.gm_role, c.answer_due_at, c.answer_due_at)
         if c.resolve_due_at:
@@ -688,6 +692,7 @@ class Loader:
                 step = c.resolve_due_at + dt.timedelta(hours=hours)
                 if step <= (c.resolved_at or end):
                     add("resolve", level, self.level_roles[level - 1], c.resolve_due_at, step)
+                    c.resolve_level = level
             policy = self.table[c.severity]
             times = reminder_times(c, policy)
             if is_open and unresolved:
@@ -708,6 +713,8 @@ class Loader:
             "answer_due_at",
             "reminder_at",
             "reminders_sent",
+            "resolve_level",
+            "management_told",
         ):
             f[name] = getattr(c, name)
         f["state"] = state
@@ -1154,6 +1161,8 @@ class Bench:
             return d, r
 
         def undo(d, r):
+            # Back to the loaded history: the sweep's escalations, and the marker it moved.
+            Complaint.objects.filter(pk__in=[pk for pk, _ in r]).update(resolve_level=0)
             Escalation.objects.filter(escalated_at=now).delete()
             ComplaintEvent.objects.filter(kind="escalated", at=now).delete()
             Complaint.objects.bulk_update(

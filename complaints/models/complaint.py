@@ -297,10 +297,26 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 name="complaint_open_dispatch_due",
                 condition=Q(dispatched_at__isnull=True) & ~Q(state="closed"),
             ),
+            # The desk's overdue and due-today queues.
+            models.Index(
+                fields=["resolve_due_at"],
+                name="complaint_open_resolve_due",
+                condition=Q(resolved_at__isnull=True) & ~Q(state="closed"),
+            ),
+            # The sweep's overdue steps: complaints drop out once raised to the top level.
             models.Index(
                 fields=["resolve_level", "resolve_due_at"],
-                name="complaint_open_resolve_due",
+                name="complaint_sweep_resolve",
                 condition=Q(resolved_at__isnull=True) & Q(resolve_level__lt=3) & ~Q(state="closed"),
+            ),
+            # The sweep's month rule, with its query's exact terms (SQLite matches them literally).
+            models.Index(
+                fields=["received_at"],
+                name="complaint_month_rule",
+                condition=Q(resolved_at__isnull=True)
+                & ~Q(state="closed")
+                & Q(validity="valid")
+                & ~Q(severity="major"),
             ),
             models.Index(
                 fields=["answer_due_at"],

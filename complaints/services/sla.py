@@ -41,6 +41,10 @@ from .intake import record_event
 
 log = logging.getLogger(__name__)
 
+# The classes management must be told of (as in the partial index complaint_management_untold;
+# queries repeat the index's terms because SQLite only uses a partial index when they match).
+UNTOLD_SEVERITIES = ["important", "major"]
+
 # Who hears of a breach at each level, in order.
 LEVEL_ROLES = [roles.SUPERVISOR, roles.MANAGER, roles.GENERAL_MANAGER]
 SENIORITY = {roles.SUPERVISOR: 1, roles.MANAGER: 2, roles.GENERAL_MANAGER: 3}
@@ -232,6 +236,7 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
             open_, resolved_at__isnull=True, validity="valid", received_at__lte=month_ago
         )
         .exclude(severity=Complaint.Severity.MAJOR)
+        .order_by("received_at")
         .filter(
             _not_recorded(
                 Escalation.Clock.MONTH,
@@ -275,6 +280,7 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
                 dispatch_due_at__lte=now - dt.timedelta(minutes=minutes),
             )
             .filter(_not_recorded(Escalation.Clock.DISPATCH, level, OuterRef("dispatch_due_at")))
+            .order_by("dispatch_due_at")
             .select_related(*select)[:batch]
         )
         for c in due:
@@ -295,8 +301,10 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
     for severity, policy in table.items():
         if not policy.notify_role:
             continue
-        due = Complaint.objects.filter(open_, severity=severity, management_told=False)
-        for c in due.select_related(*select)[:batch]:
+        due = Complaint.objects.filter(
+            open_, severity=severity, management_told=False, severity__in=UNTOLD_SEVERITIES
+        )
+        for c in due.order_by("id").select_related(*select)[:batch]:
             due_at = (
                 c.received_at + dt.timedelta(minutes=policy.notify_within_minutes)
                 if policy.notify_within_minutes is not None
@@ -320,6 +328,7 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
     due = (
         Complaint.objects.filter(open_, answered_at__isnull=True, answer_due_at__lte=now)
         .filter(_not_recorded(Escalation.Clock.ANSWER, 1, OuterRef("answer_due_at")))
+        .order_by("answer_due_at")
         .select_related(*select)[:batch]
     )
     for c in due:
@@ -351,9 +360,10 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
                 severity=severity,
                 resolved_at__isnull=True,
                 resolve_level=level - 1,
+                resolve_level__lt=3,
                 resolve_due_at__lte=now - delay,
             )
-            for c in due.select_related(*select)[:batch]:
+            for c in due.order_by("resolve_due_at").select_related(*select)[:batch]:
                 Complaint.objects.filter(pk=c.pk, resolve_level=level - 1).update(
                     resolve_level=level
                 )
@@ -371,9 +381,11 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
                 )
 
     # 5. Reminders before the resolution deadline, to the department.
-    due = Complaint.objects.filter(
-        open_, resolved_at__isnull=True, reminder_at__lte=now
-    ).select_related(*select)[:batch]
+    due = (
+        Complaint.objects.filter(open_, resolved_at__isnull=True, reminder_at__lte=now)
+        .order_by("reminder_at")
+        .select_related(*select)[:batch]
+    )
     for c in due:
         policy = table.get(c.severity)
         times = reminder_times(c, policy) if policy else []
@@ -416,13 +428,17 @@ def _sweep(*, now: dt.datetime | None, batch: int) -> SweepResult:
             at__gte=day_start,
             kind__in=[ComplaintEvent.Kind.PROGRESS, ComplaintEvent.Kind.TRANSITION],
         )
+        # Driven from the signed work orders (a partial index): the cost follows open work.
         signed_before_today = WorkOrder.objects.filter(
-            complaint=OuterRef("pk"), status=WorkOrder.Status.SIGNED, signed_at__lt=day_start
-        )
+            status__in=WorkOrder.ACTIVE_STATUSES,
+            status=WorkOrder.Status.SIGNED,
+            signed_at__lt=day_start,
+        ).values("complaint_id")
         due = (
-            Complaint.objects.filter(open_, resolved_at__isnull=True)
-            .filter(Exists(signed_before_today), ~Exists(reported))
+            Complaint.objects.filter(open_, resolved_at__isnull=True, pk__in=signed_before_today)
+            .filter(~Exists(reported))
             .filter(_not_recorded(Escalation.Clock.PROGRESS, 1, report_at))
+            .order_by("id")
             .select_related(*select)[:batch]
         )
         for c in due:
