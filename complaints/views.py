@@ -131,23 +131,9 @@ def resident_history(request):
     complaints = selectors.earlier_complaints_of(
         user=request.user,
         resident_id=int(resident_id) if resident_id.isdigit() else None,
-        phone=_normalised_phone(phone),
+        phone=selectors.e164_or_empty(phone),
     )
     return render(request, "complaints/_history.html", {"complaints": complaints})
-
-
-def _normalised_phone(text: str) -> str:
-    import phonenumbers
-
-    if not text:
-        return ""
-    try:
-        parsed = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(parsed):
-        return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 @login_required

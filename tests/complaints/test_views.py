@@ -359,3 +359,11 @@ def test_invalid_complaint_has_no_resolution_deadline(desk):
     )
     c.refresh_from_db()
     assert c.resolve_due_at is None and c.reminder_at is None
+
+
+def test_search_by_a_phone_fragment_or_a_number_prefix(client, desk):
+    c = f.complaint(desk)
+    client.force_login(desk)
+    for q in ("1234567", "138 1234 5678", c.number[:9], c.number.lower()):
+        page = client.get(reverse("complaint-list"), {"q": q}).content.decode()
+        assert c.number in page, q
