@@ -73,20 +73,16 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
         profile = getattr(user, "staff_profile", None)
         dept = getattr(profile, "department_id", None)
 
-        def with_order(status):
-            return base.filter(
-                Exists(
-                    WorkOrder.objects.filter(
-                        complaint=OuterRef("pk"), department_id=dept, status=status
-                    )
-                )
-            )
-
+        mine = base.filter(
+            work_orders__department_id=dept, work_orders__status__in=WorkOrder.ACTIVE_STATUSES
+        ).distinct()
         specs.append(
             (
                 "to_sign",
                 _("New work orders to sign for"),
-                with_order(WorkOrder.Status.PENDING),
+                mine.filter(
+                    work_orders__status=WorkOrder.Status.PENDING, work_orders__department_id=dept
+                ),
                 "dispatched_at",
                 "primary",
             )
@@ -95,7 +91,9 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
             (
                 "in_progress",
                 _("In progress"),
-                with_order(WorkOrder.Status.SIGNED),
+                mine.filter(
+                    work_orders__status=WorkOrder.Status.SIGNED, work_orders__department_id=dept
+                ),
                 "resolve_due_at",
                 "info",
             )

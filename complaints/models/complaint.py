@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -84,13 +84,10 @@ class ComplaintQuerySet(models.QuerySet):
             return self.none()
         if not user.has_perm("complaints.handle_work_order"):
             return self.none()
-        from .work import WorkOrder
-
-        # EXISTS rather than a join: no duplicate rows, so no DISTINCT over every column.
-        dispatched_here = WorkOrder.objects.filter(
-            complaint=OuterRef("pk"), department_id=profile.department_id
-        )
-        return self.filter(Q(department_id=profile.department_id) | Exists(dispatched_here))
+        return self.filter(
+            Q(department_id=profile.department_id)
+            | Q(work_orders__department_id=profile.department_id)
+        ).distinct()
 
     def open(self) -> ComplaintQuerySet:
         return self.exclude(state=Complaint.State.CLOSED)
