@@ -178,9 +178,10 @@ class CorrectiveAction(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.status == self.Status.OPEN and self.due_date < timezone.localdate()
+    def is_overdue_on(self, day) -> bool:
+        """Still open after its due date, as of ``day`` (a report passes its own day, so a
+        past month's report does not change as time goes by)."""
+        return self.status == self.Status.OPEN and self.due_date < day
 
 
 class MonthlyReportDispatch(models.Model):

@@ -185,8 +185,13 @@ class Statistics:
         return sum(1 for c in CHANNELS if self.counts[f"channel_{c.value}"])
 
     @property
+    def day(self) -> dt.date:
+        """The local day the report was computed on: what "overdue" is measured against."""
+        return timezone.localdate(self.generated_at)
+
+    @property
     def open_actions_overdue(self) -> int:
-        return sum(1 for a in self.open_actions if a.is_overdue)
+        return sum(1 for a in self.open_actions if a.is_overdue_on(self.day))
 
 
 def _local_month(value, tz) -> dt.date:

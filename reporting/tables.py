@@ -839,7 +839,7 @@ def open_actions_table(stats: Statistics) -> Table:
             owner=Cell(owner, TEXT),
             due_date=Cell(action.due_date, DATE),
             complaints=Cell(", ".join(c.number for c in action.complaints.all()), TEXT),
-            overdue=Cell(_("yes") if action.is_overdue else _("no"), TEXT),
+            overdue=Cell(_("yes") if action.is_overdue_on(stats.day) else _("no"), TEXT),
         )
     return table
 

@@ -1,7 +1,46 @@
 """Fixtures shared by the whole suite."""
 
+import datetime as dt
+import os
+
 import pytest
 from django.contrib.auth.models import Group
+
+# ``TEST_CLOCK_AHEAD_DAYS=400 make test`` runs the whole suite with the clock that many days
+# ahead (still ticking), to prove that no test depends on the day it runs: every test that
+# involves a deadline freezes its own clock, and nothing else may read the real one.
+CLOCK_AHEAD = "TEST_CLOCK_AHEAD_DAYS"
+_clock_key = pytest.StashKey()
+
+
+def pytest_configure(config):
+    days = os.environ.get(CLOCK_AHEAD, "").strip()
+    if not days:
+        return
+    try:
+        ahead = dt.timedelta(days=int(days))
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"{CLOCK_AHEAD} must be a whole number of days, not {days!r}"
+        ) from exc
+    import time_machine
+
+    traveller = time_machine.travel(dt.datetime.now(dt.UTC) + ahead, tick=True)
+    traveller.start()
+    config.stash[_clock_key] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_clock_key, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    days = os.environ.get(CLOCK_AHEAD, "").strip()
+    if days:
+        return f"clock: {days} days ahead of the real date (now reads {dt.datetime.now(dt.UTC):%Y-%m-%d})"
+    return None
 
 
 @pytest.fixture(autouse=True)
