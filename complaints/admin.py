@@ -377,7 +377,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "dispatch_minutes",
         "notify_role",
         "notify_within_minutes",
-        "answer_hours",
+        "answer_minutes",
         "resolve_days",
         "resolve_in_working_days",
         "extension_approver",
@@ -385,7 +385,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["severity"]}),
         (_("Dispatch"), {"fields": ["dispatch_minutes", "dispatch_escalation_minutes"]}),
-        (_("Management"), {"fields": ["notify_role", "notify_within_minutes", "answer_hours"]}),
+        (_("Management"), {"fields": ["notify_role", "notify_within_minutes", "answer_minutes"]}),
         (
             _("Resolution"),
             {

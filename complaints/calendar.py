@@ -60,6 +60,9 @@ import holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# What kind of day a date is (WorkCalendar.day_kind): office hours differ by kind.
+WORKING, WEEKEND, HOLIDAY = "working", "weekend", "holiday"
+
 
 @functools.cache
 def _china_holidays(year: int) -> holidays.HolidayBase | None:
@@ -97,6 +100,19 @@ class WorkCalendar:
         if public is None:
             return day.weekday() < 5
         return public.is_working_day(day)
+
+    def day_kind(self, day: dt.date) -> str:
+        """``WORKING``; ``WEEKEND`` (an ordinary Saturday or Sunday off); or ``HOLIDAY`` (a
+        public holiday, or a day the company gave off, on any day of the week)."""
+        day = _plain_date(day)
+        if self.is_working_day(day):
+            return WORKING
+        if self._overrides.get(day) is False:
+            return HOLIDAY
+        public = _china_holidays(day.year)
+        if day.weekday() >= 5 and (public is None or day not in public):
+            return WEEKEND
+        return HOLIDAY
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after ``day``."""

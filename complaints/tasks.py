@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from .services import sla
+from .sla import notifications, sweep
 
 
 @shared_task(name="complaints.sla_sweep", ignore_result=True)
 def sla_sweep() -> dict:
-    result = sla.sla_sweep()
+    result = sweep.sla_sweep()
     return {"escalations": result.escalations, "notifications": result.notifications}
 
 
@@ -19,4 +19,4 @@ def sla_sweep() -> dict:
     max_retries=5,
 )
 def deliver_notifications(ids: list[int]) -> int:
-    return sla.deliver(ids)
+    return notifications.deliver(ids)

@@ -27,8 +27,8 @@ from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
 from .models.complaint import may_handle
 from .services import Conflict, ServiceError
 from .services.intake import record_event
-from .services.sla import may_decide
 from .services.workflow import may_sign
+from .sla.extensions import may_decide
 
 LAST_CHANNEL = "desk_last_channel"
 

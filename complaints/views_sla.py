@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from .forms import ExtensionDecisionForm, ExtensionRequestForm
 from .models import Complaint, DeadlineExtension, Escalation, Notification
-from .services import Conflict, ServiceError, sla
+from .services import Conflict, ServiceError
+from .sla import extensions
+from .sla.notifications import notification_mark_read
 from .views import _refusal, post_to_service
 
 
@@ -30,7 +32,7 @@ def extension_request(request, pk):
         form_class=ExtensionRequestForm,
         prefix="extension",
         context_key="extension_form",
-        run=lambda c, data: sla.extension_request(complaint=c, by=request.user, **data),
+        run=lambda c, data: extensions.extension_request(complaint=c, by=request.user, **data),
         done=lambda data: _("Extension requested; the approver has been told."),
     )
 
@@ -48,7 +50,7 @@ def extension_decide(request, extension_id):
         messages.error(request, _("Choose approve or refuse."))
     else:
         try:
-            sla.extension_decide(
+            extensions.extension_decide(
                 extension=extension,
                 by=request.user,
                 approve=form.cleaned_data["decision"] == "approve",
@@ -75,7 +77,7 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     ids = request.POST.getlist("id")
-    sla.notification_mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] or None)
+    notification_mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] or None)
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)

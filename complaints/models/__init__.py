@@ -2,14 +2,15 @@
 
 from .complaint import Complaint, ComplaintSequence
 from .org import Department, StaffProfile
-from .sla import CalendarDay, DeadlineExtension, Escalation, Notification, SlaPolicy
-from .taxonomy import Category, DeskPolicy
+from .sla import CalendarDay, Clock, DeadlineExtension, Escalation, Notification, SlaPolicy
+from .taxonomy import Category, DeskPolicy, OfficeHours
 from .work import Attachment, ComplaintEvent, Revisit, WorkOrder
 
 __all__ = [
     "Attachment",
     "CalendarDay",
     "Category",
+    "Clock",
     "Complaint",
     "ComplaintEvent",
     "ComplaintSequence",
@@ -18,6 +19,7 @@ __all__ = [
     "DeskPolicy",
     "Escalation",
     "Notification",
+    "OfficeHours",
     "Revisit",
     "SlaPolicy",
     "StaffProfile",

@@ -219,6 +219,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         help_text=_("May go to the government, the media or court: handled as major."),
     )
     is_group = models.BooleanField(_("group complaint"), default=False)
+    is_urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_("Dispatched at once, day or night (lift entrapment, flooding, fire, security)."),
+    )
     group_lead = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -249,13 +254,34 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     dispatch_due_at = models.DateTimeField(_("dispatch due"), null=True, blank=True)
     resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     answer_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
-    reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
-    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
-    # Markers that keep the SLA sweep's scans to what is due (the Escalation rows are the record).
-    resolve_level = models.PositiveSmallIntegerField(
-        _("overdue escalation level reached"), default=0, editable=False
+    revisit_due_at = models.DateTimeField(_("revisit due"), null=True, blank=True)
+    # The clocks of the current round of handling run from here: the receipt, or the last
+    # reopening (the one-month rule alone keeps counting from the first receipt).
+    clocks_started_at = models.DateTimeField(_("clocks started at"), null=True, blank=True)
+    rework_started_at = models.DateTimeField(
+        _("rework started at"),
+        null=True,
+        blank=True,
+        help_text=_("The last unsatisfied revisit: the resolution clock runs again from here."),
     )
-    management_told = models.BooleanField(_("management told"), default=False, editable=False)
+    agreed_due_at = models.DateTimeField(
+        _("resolution deadline agreed with the resident"),
+        null=True,
+        blank=True,
+        help_text=_("Prevails over the policy's deadline, earlier or later."),
+    )
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deadline agreed by"),
+    )
+    agreed_at = models.DateTimeField(_("deadline agreed at"), null=True, blank=True)
+    revisit_appointment_at = models.DateTimeField(
+        _("revisit at the time agreed with the resident"), null=True, blank=True
+    )
     answered_at = models.DateTimeField(
         _("answered at"),
         null=True,
@@ -303,37 +329,16 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 name="complaint_open_resolve_due",
                 condition=Q(resolved_at__isnull=True) & ~Q(state="closed"),
             ),
-            # The sweep's overdue steps: complaints drop out once raised to the top level.
+            # The revisit queue, soonest due first.
             models.Index(
-                fields=["resolve_level", "resolve_due_at"],
-                name="complaint_sweep_resolve",
-                condition=Q(resolved_at__isnull=True) & Q(resolve_level__lt=3) & ~Q(state="closed"),
-            ),
-            # The sweep's month rule, with its query's exact terms (SQLite matches them literally).
-            models.Index(
-                fields=["received_at"],
-                name="complaint_month_rule",
-                condition=Q(resolved_at__isnull=True)
-                & ~Q(state="closed")
-                & Q(validity="valid")
-                & ~Q(severity="major"),
+                fields=["revisit_due_at"],
+                name="complaint_revisit_due",
+                condition=Q(state="resolved"),
             ),
             models.Index(
                 fields=["answer_due_at"],
                 name="complaint_open_answer_due",
                 condition=Q(answered_at__isnull=True) & ~Q(state="closed"),
-            ),
-            models.Index(
-                fields=["reminder_at"],
-                name="complaint_open_reminder",
-                condition=Q(reminder_at__isnull=False),
-            ),
-            models.Index(
-                fields=["severity"],
-                name="complaint_management_untold",
-                condition=Q(management_told=False)
-                & Q(severity__in=["important", "major"])
-                & ~Q(state="closed"),
             ),
         ]
 

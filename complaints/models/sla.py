@@ -43,14 +43,22 @@ class SlaPolicy(models.Model):
         blank=True,
         help_text=_("Empty: by the end of the day of receipt."),
     )
-    answer_hours = models.PositiveIntegerField(
-        _("clear answer within (hours)"),
+    answer_minutes = models.PositiveIntegerField(
+        _("clear answer within (minutes)"),
         null=True,
         blank=True,
-        help_text=_("Empty: no separate answer deadline."),
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: no separate answer deadline. 60 = 1 hour, 2880 = 2 days."),
     )
     resolve_days = models.PositiveSmallIntegerField(
         _("resolve within (days)"), validators=[MinValueValidator(1)]
+    )
+    resolve_hours = models.PositiveSmallIntegerField(
+        _("resolve within (hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Set for a limit shorter than a day (e.g. 12): it replaces the days."),
     )
     resolve_in_working_days = models.BooleanField(_("count working days"), default=False)
     use_requested_deadline = models.BooleanField(
@@ -211,6 +219,7 @@ class Escalation(models.Model):
         PROGRESS = "progress", _("daily progress report")
         MONTH = "month", _("open for a month")
         REMINDER = "reminder", _("reminder before the deadline")
+        REVISIT = "revisit", _("revisit")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("complaint")
@@ -237,6 +246,48 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint.number} {self.get_clock_display()} L{self.level}"
+
+
+class Clock(models.Model):
+    """One running deadline of one complaint, and how far the sweep has taken it.
+
+    ``due_at`` is when the deadline falls; ``level`` how many escalations (or reminders) it
+    has raised; ``next_at`` when the sweep must look at it next, empty once there is nothing
+    left to do.  The services set ``due_at`` (complaints.sla.deadlines.schedule) whenever a
+    fact it follows from changes; the sweep moves ``level`` and ``next_at`` in the same
+    transaction as the escalations it records, so a crash loses neither.  The escalations
+    are the history: a reopened complaint's clock gets a new ``due_at`` and starts again.
+    """
+
+    Kind = Escalation.Clock
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("complaint")
+    )
+    kind = models.CharField(_("deadline"), max_length=10, choices=Kind.choices)
+    started_at = models.DateTimeField(_("runs from"))
+    due_at = models.DateTimeField(_("due"))
+    level = models.PositiveSmallIntegerField(_("escalations raised"), default=0)
+    next_at = models.DateTimeField(_("next look"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["complaint", "kind"]
+        verbose_name = _("running deadline")
+        verbose_name_plural = _("running deadlines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "kind"], name="%(app_label)s_%(class)s_one_per_kind"
+            ),
+        ]
+        indexes = [
+            # The sweep's only scan: what is due now, whatever the size of the table.
+            models.Index(
+                fields=["next_at"], name="clock_next", condition=Q(next_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.get_kind_display()} {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):

@@ -29,6 +29,13 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)
     is_active = models.BooleanField(_("active"), default=True)
+    is_urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_(
+            "Lift entrapment, flooding, fire, security: dispatched at once, day or night."
+        ),
+    )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     objects = CategoryManager()
@@ -96,6 +103,26 @@ class DeskPolicy(models.Model):
     attachment_max_mb = models.PositiveSmallIntegerField(
         _("largest attachment (MB)"), default=10, validators=[MinValueValidator(1)]
     )
+    progress_every_hours = models.PositiveSmallIntegerField(
+        _("progress reported every (hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Empty: a report each day by the time above. A number (e.g. 24): a report within "
+            "that many hours of signing and of the previous report."
+        ),
+    )
+    revisit_within_hours = models.PositiveSmallIntegerField(
+        _("revisit within (hours of resolution)"),
+        null=True,
+        blank=True,
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Empty: the same day as the resolution. A time agreed with the resident prevails."
+        ),
+    )
 
     class Meta:
         ordering = ["id"]
@@ -109,3 +136,43 @@ class DeskPolicy(models.Model):
     def current(cls) -> DeskPolicy:
         policy = cls.objects.order_by("id").first()
         return policy if policy is not None else cls()
+
+
+class OfficeHours(models.Model):
+    """When the service centre's day shift works on one kind of day.
+
+    Outside these hours the monitoring centre's night duty takes complaints: urgent ones are
+    dispatched at once, the others wait for the next day shift, and their dispatch clock
+    starts then.  A day with no row is closed all day.  Which row applies to a date follows
+    the working-day calendar: a public holiday or company day off uses the holiday row, a
+    调休 make-up working weekend day uses Monday's row, every other day its weekday's row.
+    """
+
+    class Day(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+        HOLIDAY = 7, _("public holiday or company day off")
+
+    day = models.PositiveSmallIntegerField(_("day"), choices=Day.choices, unique=True)
+    opens = models.TimeField(_("day shift starts"))
+    closes = models.TimeField(_("day shift ends"))
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("office hours")
+        verbose_name_plural = _("office hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="%(app_label)s_%(class)s_closes_after_opening",
+                violation_error_message=_("The day shift must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_day_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

@@ -192,6 +192,7 @@ class ComplaintEvent(models.Model):
         PHONE_REVEALED = "phone", _("phone number viewed")
         ESCALATED = "escalated", _("escalated")
         EXTENSION = "extension", _("deadline extension")
+        AGREED = "agreed", _("time agreed with the resident")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

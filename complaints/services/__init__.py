@@ -5,6 +5,8 @@ records a timeline row, and raises :class:`ServiceError` (or ``PermissionDenied`
 sentence a person can act on.  Concurrent conflicting actions raise :class:`Conflict`.
 """
 
+from .agreements import complaint_agree_deadline, complaint_book_revisit
+from .classify import complaint_reclassify
 from .errors import Conflict, ServiceError
 from .intake import attachment_add, complaint_create, validate_upload
 from .workflow import (
@@ -24,6 +26,8 @@ __all__ = [
     "Conflict",
     "ServiceError",
     "attachment_add",
+    "complaint_agree_deadline",
+    "complaint_book_revisit",
     "complaint_close",
     "complaint_close_invalid",
     "complaint_confirm",
@@ -31,6 +35,7 @@ __all__ = [
     "complaint_dispatch",
     "complaint_investigate",
     "complaint_progress",
+    "complaint_reclassify",
     "complaint_reopen",
     "complaint_resolve",
     "complaint_revisit",

@@ -7,7 +7,7 @@ from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,13 +20,6 @@ from ..models import (
     DeskPolicy,
 )
 from .errors import ServiceError
-
-
-def sla_dispatch_due(received_at):
-    from .sla import dispatch_due
-
-    return dispatch_due(received_at)
-
 
 # Extension → (content type, magic-byte check).  What the paper and phone cameras produce.
 ALLOWED_UPLOADS = {
@@ -187,37 +180,58 @@ def group_candidates(
 def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) -> bool:
     """Mark the complaint and its companions a group complaint once enough households joined.
 
-    Households are counted by unit (or by contact phone where no unit is known).  Returns
-    whether the complaint is (now) part of a group.
+    Households are counted by unit (or by contact phone where no unit is known); the
+    complaint itself counts with what it holds now, saved or not (its category may be the
+    one being chosen at confirm).  Companions that become major go through
+    :func:`~.classify.complaint_reclassify`, so their deadlines follow.  Returns whether the
+    complaint is (now) part of a group.
     """
     if not (complaint.estate_id and complaint.category_id):
         return complaint.is_group
     policy = policy or DeskPolicy.current()
-    members = group_candidates(
+    others = group_candidates(
         estate_id=complaint.estate_id,
         category_id=complaint.category_id,
         at=complaint.received_at,
         policy=policy,
+        exclude_pk=complaint.pk,
     )
-    counts = members.aggregate(
-        units=Count("unit", distinct=True),
-        phones=Count("contact_phone", filter=Q(unit__isnull=True), distinct=True),
+    rows = list(
+        others.values_list("pk", "unit_id", "contact_phone", "received_at", "is_group")
     )
-    if counts["units"] + counts["phones"] < policy.group_min_households:
+
+    def household(unit_id, phone):
+        return ("unit", unit_id) if unit_id else ("phone", str(phone))
+
+    households = {household(u, p) for _pk, u, p, _at, _g in rows}
+    households.add(household(complaint.unit_id, complaint.contact_phone))
+    if len(households) < policy.group_min_households:
         return complaint.is_group
-    lead = members.order_by("received_at", "id").first()
-    newly = list(members.filter(is_group=False).exclude(pk=complaint.pk))
-    members.update(is_group=True, group_lead=lead)
-    for other in newly:
+    first = min([(at, pk) for pk, _u, _p, at, _g in rows] + [(complaint.received_at, complaint.pk)])
+    lead = complaint if first[1] == complaint.pk else Complaint.objects.get(pk=first[1])
+    newly = [pk for pk, _u, _p, _at, is_group in rows if not is_group]
+    Complaint.objects.filter(pk__in=[r[0] for r in rows]).update(is_group=True, group_lead=lead)
+    from .classify import complaint_reclassify
+
+    for other in Complaint.objects.filter(pk__in=newly).select_related("category"):
         record_event(
             other,
             ComplaintEvent.Kind.GROUP,
             by=by,
             note=_("Part of a group complaint led by %(number)s.") % {"number": lead.number},
         )
-    members.filter(severity__in=["minor", "important"]).update(
-        severity="major", management_told=False
-    )
+    upgrade = Complaint.objects.filter(
+        pk__in=[r[0] for r in rows], severity__in=["minor", "important"]
+    ).exclude(state=Complaint.State.CLOSED)
+    for other in upgrade.select_related("category"):
+        other.is_group, other.group_lead = True, lead
+        complaint_reclassify(
+            complaint=other,
+            severity=Complaint.Severity.MAJOR,
+            by=None,
+            reason=_("Group complaint: %(n)d households about the same matter.")
+            % {"n": len(households)},
+        )
     complaint.is_group = True
     complaint.group_lead = lead
     if complaint.severity:
@@ -247,6 +261,7 @@ def complaint_create(
     received_at: dt.datetime | None = None,
     group_lead: Complaint | None = None,
     attachments=(),
+    is_urgent: bool = False,
 ) -> Complaint:
     """Register a complaint as received; nothing is saved if any part of it is invalid."""
     if not by.has_perm("complaints.add_complaint"):
@@ -274,7 +289,8 @@ def complaint_create(
         economic_loss=economic_loss,
         received_by=by,
         received_at=received_at,
-        dispatch_due_at=sla_dispatch_due(received_at),
+        clocks_started_at=received_at,
+        is_urgent=is_urgent,
     )
     complaint.full_clean(exclude=["number", "state"])
     for upload in attachments:
@@ -296,6 +312,9 @@ def complaint_create(
     detect_group(complaint, by=by, policy=policy)
     if complaint.is_group:
         complaint.save(update_fields=["is_group", "group_lead", "severity"])
+    from ..sla import deadlines
+
+    deadlines.schedule(complaint)
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, by=by)
     return complaint

@@ -13,9 +13,9 @@ from .. import policies
 from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
 from ..models.complaint import may_handle
 from ..roles import display_name
+from ..sla import deadlines
 from .errors import Conflict, ServiceError
 from .intake import detect_group, record_event, refresh_repeat_level
-from .sla import dispatch_due, schedule_classified
 
 
 def _run_transition(complaint: Complaint, name: str, *, by) -> str:
@@ -116,14 +116,9 @@ def complaint_confirm(
         complaint.explanation = explanation.strip()
     refresh_repeat_level(complaint)
     detect_group(complaint, by=by)
-    complaint.management_told = False  # classed (again): the sweep tells whom the class needs
     complaint.severity = policies.effective_severity(
         complaint.severity, special=complaint.is_special, group=complaint.is_group
     )
-    if validity == Complaint.Validity.INVALID:
-        complaint.resolve_due_at = complaint.answer_due_at = complaint.reminder_at = None
-    else:
-        schedule_classified(complaint)
     from_state = _run_transition(complaint, "confirm", by=by)
     _save(complaint)
     record_event(
@@ -145,6 +140,8 @@ def complaint_confirm(
         complaint_dispatch(
             complaint=complaint, department=department, by=by, instructions=instructions
         )
+    else:
+        deadlines.schedule(complaint)  # no dispatch clock for an invalid complaint
     return complaint
 
 
@@ -208,6 +205,7 @@ def _dispatch(*, complaint, department, by, instructions="", rework=False) -> Wo
     if instructions.strip():
         note = f"{note} {instructions.strip()}"
     record_event(complaint, ComplaintEvent.Kind.DISPATCHED, by=by, note=note, work_order=order)
+    deadlines.schedule(complaint, now=now)
     return order
 
 
@@ -251,6 +249,7 @@ def work_order_sign(*, work_order: WorkOrder, by) -> WorkOrder:
         note=str(work_order.department),
         work_order=work_order,
     )
+    deadlines.schedule(work_order.complaint, now=now)  # the daily progress reports start
     return work_order
 
 
@@ -270,6 +269,7 @@ def complaint_investigate(*, complaint: Complaint, by, plan: str) -> Complaint:
         note=complaint.investigation_plan,
         work_order=complaint.active_work_order,
     )
+    deadlines.schedule(complaint)
     return complaint
 
 
@@ -302,6 +302,7 @@ def complaint_resolve(*, complaint: Complaint, by, result: str) -> Complaint:
     )
     complaint.forget_work_order()
     _transition_event(complaint, from_state, by=by, note=complaint.result_note, work_order=order)
+    deadlines.schedule(complaint)  # resolution clocks stop; the revisit clock starts
     return complaint
 
 
@@ -326,6 +327,8 @@ def complaint_revisit(
     from_state = _run_transition(
         complaint, "revisit_unsatisfied" if unsatisfied else "revisit_satisfied", by=by
     )
+    if unsatisfied:
+        complaint.rework_started_at = revisit.at  # the rework gets the class's full time
     _save(complaint)
     revisit.save()
     record_event(
@@ -343,6 +346,8 @@ def complaint_revisit(
             instructions=revisit.comment,
             rework=True,
         )
+    else:
+        deadlines.schedule(complaint)
     return revisit
 
 
@@ -352,6 +357,7 @@ def complaint_close(*, complaint: Complaint, by, summary: str = "") -> Complaint
     from_state = _run_transition(complaint, "close", by=by)
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=summary.strip())
+    deadlines.schedule(complaint)
     return complaint
 
 
@@ -364,6 +370,7 @@ def complaint_close_invalid(*, complaint: Complaint, by, explanation: str = "") 
     complaint.answered_at = complaint.answered_at or timezone.now()
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=complaint.explanation)
+    deadlines.schedule(complaint)
     return complaint
 
 
@@ -372,10 +379,17 @@ def complaint_reopen(*, complaint: Complaint, by, reason: str) -> Complaint:
     """A manager reopens a closed complaint; it goes back to the desk to be confirmed again."""
     reason = _require_text(reason, _("Give the reason for reopening."))
     from_state = _run_transition(complaint, "reopen", by=by)
-    # A reopened complaint starts its clocks again: dispatch, answer and resolution.
-    complaint.dispatch_due_at = dispatch_due(timezone.now())
+    # A reopened complaint starts its clocks again from now: dispatch, management, answer,
+    # resolution (the escalations of the first round stay in its history).  What was agreed
+    # with the resident for the first round does not bind the second.  The one-month rule
+    # keeps counting from the first receipt: the resident has waited that long.
+    now = timezone.now()
+    complaint.clocks_started_at = now
     complaint.dispatched_at = None
     complaint.answered_at = None
+    complaint.rework_started_at = None
+    complaint.agreed_due_at = complaint.agreed_by = complaint.agreed_at = None
+    complaint.revisit_appointment_at = None
     _save(complaint)
     record_event(
         complaint,
@@ -385,4 +399,5 @@ def complaint_reopen(*, complaint: Complaint, by, reason: str) -> Complaint:
         to_state=complaint.state,
         note=reason,
     )
+    deadlines.schedule(complaint, now=now)
     return complaint

@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -39,6 +40,13 @@ def worker():
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_escalates_a_late_dispatch_exactly_once_and_mails_it(worker):
+    # A weekday morning, within office hours, with the clock running (the worker's thread
+    # reads the same clock).
+    with time_machine.travel(f.at(2, 10), tick=True):
+        _late_dispatch_is_escalated_once()
+
+
+def _late_dispatch_is_escalated_once():
     desk = f.staff("front_desk")
     f.staff("supervisor", email="sup@example.com")
     f.complaint(desk, at=timezone.now() - dt.timedelta(minutes=20))

@@ -19,8 +19,9 @@ from complaints.models import (
     Notification,
     SlaPolicy,
 )
-from complaints.services import sla
 from complaints.services.errors import Conflict, ServiceError
+from complaints.sla import extensions, notifications
+from complaints.sla.sweep import sla_sweep
 
 from . import factories as f
 
@@ -48,7 +49,7 @@ def people():
 
 def sweep(when):
     with time_machine.travel(when, tick=False):
-        return sla.sla_sweep()
+        return sla_sweep()
 
 
 def confirmed(desk, *, at, severity="minor", **kw):
@@ -281,7 +282,7 @@ def test_concurrent_sweeps_record_each_breach_once():
 
     def run():
         try:
-            sla.sla_sweep(now=f.at(2, 11))
+            sla_sweep(now=f.at(2, 11))
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -315,7 +316,7 @@ def test_notifications_are_e_mailed_once(
     assert [m.to for m in mail.outbox] == [["sup@example.com"]]
     note = Notification.objects.get()
     assert note.delivered_at is not None
-    sla.deliver([note.pk])
+    notifications.deliver([note.pk])
     assert len(mail.outbox) == 1
 
 
@@ -343,7 +344,7 @@ def test_marking_notifications_read(desk, people):
         f.complaint(desk)
     sweep(f.at(2, 9, 11))
     sup = people["supervisor"]
-    assert sla.notification_mark_read(user=sup) == 1
+    assert notifications.notification_mark_read(user=sup) == 1
     assert not sup.notifications.filter(read_at__isnull=True).exists()
 
 
@@ -353,25 +354,28 @@ def test_minor_extension_approved_by_the_manager_moves_the_deadline(desk, head, 
     with time_machine.travel(f.at(3, 9), tick=False):
         f.advance(c, "investigated", desk=desk, head=head)
         c.refresh_from_db()
-        ext = sla.extension_request(complaint=c, by=head, new_due_at=f.at(6, 9), reason="等配件")
+        ext = extensions.extension_request(
+            complaint=c, by=head, new_due_at=f.at(6, 9), reason="等配件"
+        )
     assert Notification.objects.filter(recipient=people["manager"], complaint=c).exists()
     with pytest.raises(PermissionDenied):
-        sla.extension_decide(extension=ext, by=people["supervisor"], approve=True)
-    sla.extension_decide(extension=ext, by=people["manager"], approve=True, note="同意")
+        extensions.extension_decide(extension=ext, by=people["supervisor"], approve=True)
+    with time_machine.travel(f.at(3, 10), tick=False):
+        extensions.extension_decide(extension=ext, by=people["manager"], approve=True, note="同意")
     c.refresh_from_db()
     assert c.resolve_due_at == f.at(6, 9)
     assert c.events.filter(kind="extension").count() == 2
     assert "resolve" not in sweep(f.at(5, 9)).by_clock
     with pytest.raises(Conflict):
-        sla.extension_decide(extension=ext, by=people["manager"], approve=False)
+        extensions.extension_decide(extension=ext, by=people["manager"], approve=False)
 
 
 def test_important_extension_needs_the_general_manager(desk, head, people):
     c = confirmed(desk, at=f.at(2, 9), severity="important")
-    ext = sla.extension_request(complaint=c, by=head, new_due_at=f.at(9, 9), reason="施工")
+    ext = extensions.extension_request(complaint=c, by=head, new_due_at=f.at(9, 9), reason="施工")
     with pytest.raises(PermissionDenied):
-        sla.extension_decide(extension=ext, by=people["manager"], approve=True)
-    sla.extension_decide(extension=ext, by=people["gm"], approve=False, note="不同意")
+        extensions.extension_decide(extension=ext, by=people["manager"], approve=True)
+    extensions.extension_decide(extension=ext, by=people["gm"], approve=False, note="不同意")
     c.refresh_from_db()
     assert c.resolve_due_at == f.at(5, 9)
     assert DeadlineExtension.objects.get().status == "refused"
@@ -380,20 +384,20 @@ def test_important_extension_needs_the_general_manager(desk, head, people):
 def test_major_cannot_be_extended_and_bad_requests_are_refused(desk, head, people):
     c = confirmed(desk, at=f.at(2, 9), severity="major")
     with pytest.raises(ServiceError):
-        sla.extension_request(complaint=c, by=head, new_due_at=f.at(20, 9), reason="x")
+        extensions.extension_request(complaint=c, by=head, new_due_at=f.at(20, 9), reason="x")
     c = confirmed(
         desk, at=f.at(2, 10), res=f.resident(name="丙", phone="+8613700000001", unit=f.unit("1701"))
     )
     with pytest.raises(ServiceError):
-        sla.extension_request(complaint=c, by=head, new_due_at=f.at(3, 9), reason="earlier")
+        extensions.extension_request(complaint=c, by=head, new_due_at=f.at(3, 9), reason="earlier")
     with pytest.raises(ServiceError):
-        sla.extension_request(complaint=c, by=head, new_due_at=f.at(9, 9), reason=" ")
+        extensions.extension_request(complaint=c, by=head, new_due_at=f.at(9, 9), reason=" ")
     other = f.staff("department_head", department_code="security")
     with pytest.raises(PermissionDenied):
-        sla.extension_request(complaint=c, by=other, new_due_at=f.at(9, 9), reason="x")
-    sla.extension_request(complaint=c, by=head, new_due_at=f.at(9, 9), reason="x")
+        extensions.extension_request(complaint=c, by=other, new_due_at=f.at(9, 9), reason="x")
+    extensions.extension_request(complaint=c, by=head, new_due_at=f.at(9, 9), reason="x")
     with pytest.raises(Conflict):
-        sla.extension_request(complaint=c, by=head, new_due_at=f.at(10, 9), reason="y")
+        extensions.extension_request(complaint=c, by=head, new_due_at=f.at(10, 9), reason="y")
 
 
 def test_sla_policy_steps_are_validated():
@@ -421,10 +425,14 @@ def test_important_complaint_later_made_major_is_told_to_the_general_manager(des
 def test_an_approved_extension_lets_the_new_deadline_escalate_again(desk, head, people):
     c = confirmed(desk, at=f.at(2, 9))  # due 11-04 09:00
     sweep(f.at(4, 9, 1))
-    ext = sla.extension_request(
-        complaint=Complaint.objects.get(pk=c.pk), by=head, new_due_at=f.at(6, 9), reason="等配件"
-    )
-    sla.extension_decide(extension=ext, by=people["manager"], approve=True)
+    with time_machine.travel(f.at(4, 10), tick=False):
+        ext = extensions.extension_request(
+            complaint=Complaint.objects.get(pk=c.pk),
+            by=head,
+            new_due_at=f.at(6, 9),
+            reason="等配件",
+        )
+        extensions.extension_decide(extension=ext, by=people["manager"], approve=True)
     assert "resolve" not in sweep(f.at(5, 9)).by_clock
     assert sweep(f.at(6, 9, 1)).by_clock["resolve"] == 1
     assert Escalation.objects.filter(complaint=c, clock="resolve", level=1).count() == 2

@@ -358,7 +358,8 @@ def test_invalid_complaint_has_no_resolution_deadline(desk):
         complaint=c, by=desk, severity="minor", category=f.category(), validity="invalid"
     )
     c.refresh_from_db()
-    assert c.resolve_due_at is None and c.reminder_at is None
+    assert c.resolve_due_at is None
+    assert not c.clocks.filter(next_at__isnull=False).exists()  # no clock runs for it
 
 
 def test_search_by_a_phone_fragment_or_a_number_prefix(client, desk):

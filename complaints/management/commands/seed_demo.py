@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from complaints.demo import seed_staff
 from complaints.demo_complaints import seed_complaints
 from complaints.models import Notification
-from complaints.services.sla import sla_sweep
+from complaints.sla.sweep import sla_sweep
 from reporting.demo import seed_corrective_actions
 from residents.demo import seed_registry
 from residents.models import Resident

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from complaints.services.sla import sla_sweep
+from complaints.sla.sweep import sla_sweep
 
 
 class Command(BaseCommand):

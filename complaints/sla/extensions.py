@@ -1,0 +1,122 @@
+"""Deadline extensions: the handler asks for more time with a reason; the role the policy
+names for the class (or anyone more senior) approves or refuses.  An approved extension
+moves the resolution deadline through :func:`~.deadlines.schedule`, like every other change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Complaint, ComplaintEvent, DeadlineExtension, SlaPolicy
+from ..models.complaint import may_handle
+from ..services.errors import Conflict, ServiceError
+from ..services.intake import record_event
+from . import deadlines
+from .notifications import local, notify, users_in_role
+from .rules import SENIORITY
+
+
+@transaction.atomic
+def extension_request(
+    *, complaint: Complaint, by, new_due_at: dt.datetime, reason: str
+) -> DeadlineExtension:
+    """The handler asks for a later resolution deadline, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give the reason for the extension."))
+    if not (may_handle(complaint, by) or by.has_perm("complaints.confirm_complaint")):
+        raise PermissionDenied(_("Only the department handling it may ask for more time."))
+    if not complaint.is_open or complaint.resolved_at or not complaint.resolve_due_at:
+        raise ServiceError(_("Only an open complaint with a resolution deadline can be extended."))
+    policy = SlaPolicy.objects.filter(severity=complaint.severity).first()
+    if policy is None or not policy.extension_approver:
+        raise ServiceError(
+            _("A %(severity)s complaint cannot be extended.")
+            % {"severity": complaint.get_severity_display()}
+        )
+    if new_due_at <= complaint.resolve_due_at:
+        raise ServiceError(
+            _("The new deadline must be later than the current one (%(due)s).")
+            % {"due": local(complaint.resolve_due_at)}
+        )
+    extension = DeadlineExtension(
+        complaint=complaint,
+        requested_by=by,
+        reason=reason,
+        old_due_at=complaint.resolve_due_at,
+        new_due_at=new_due_at,
+        requested_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            extension.save()
+    except IntegrityError as exc:
+        raise Conflict(_("An extension is already waiting for approval.")) from exc
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.EXTENSION,
+        by=by,
+        note=_("Extension to %(due)s requested: %(reason)s")
+        % {"due": local(new_due_at), "reason": reason},
+    )
+    notify(
+        users_in_role(policy.extension_approver),
+        complaint=complaint,
+        message=_("%(number)s: extension to %(due)s asks for your approval.")
+        % {"number": complaint.number, "due": local(new_due_at)},
+    )
+    return extension
+
+
+def may_decide(extension: DeadlineExtension, user) -> bool:
+    """The role the policy names for the class, or anyone more senior, decides."""
+    if user.is_superuser:
+        return True
+    policy = SlaPolicy.objects.filter(severity=extension.complaint.severity).first()
+    needed = SENIORITY.get(getattr(policy, "extension_approver", ""), 99)
+    have = max((SENIORITY.get(g.name, 0) for g in user.groups.all()), default=0)
+    return have >= needed
+
+
+@transaction.atomic
+def extension_decide(
+    *, extension: DeadlineExtension, by, approve: bool, note: str = ""
+) -> DeadlineExtension:
+    """Approve (the deadline moves) or refuse; either way it goes on the timeline."""
+    if not may_decide(extension, by):
+        raise PermissionDenied(_("This extension must be decided by a more senior role."))
+    status = DeadlineExtension.Status.APPROVED if approve else DeadlineExtension.Status.REFUSED
+    updated = DeadlineExtension.objects.filter(
+        pk=extension.pk, status=DeadlineExtension.Status.PENDING
+    ).update(status=status, decided_by=by, decided_at=timezone.now(), decision_note=note.strip())
+    if not updated:
+        raise Conflict(_("This extension was already decided."))
+    extension.refresh_from_db()
+    complaint = extension.complaint
+    if approve:
+        deadlines.schedule(complaint)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.EXTENSION,
+        by=by,
+        note=(
+            _("Extension to %(due)s approved.") if approve else _("Extension to %(due)s refused.")
+        )
+        % {"due": local(extension.new_due_at)}
+        + (f" {note.strip()}" if note.strip() else ""),
+    )
+    notify(
+        [extension.requested_by],
+        complaint=complaint,
+        message=(
+            _("%(number)s: your extension was approved.")
+            if approve
+            else _("%(number)s: your extension was refused.")
+        )
+        % {"number": complaint.number},
+    )
+    return extension

@@ -1,0 +1,136 @@
+"""Who hears of what, and getting the messages out.
+
+Notification rows are the outbox: the sweep and the services write them in their own
+transaction, a Celery task delivers them through every channel after the commit, and a row
+the broker never received (an outage, a killed worker) is queued again by the next sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .. import roles
+from ..models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def users_in_role(role: str):
+    return get_user_model().objects.filter(groups__name=role, is_active=True).distinct()
+
+
+def department_heads(department_id):
+    return users_in_role(roles.DEPARTMENT_HEAD).filter(staff_profile__department_id=department_id)
+
+
+class Recipients:
+    """The members of each role and the heads of each department, read once per sweep."""
+
+    def __init__(self) -> None:
+        self._roles: dict[str, list] = {}
+        self._heads: dict[int, list] = {}
+
+    def role(self, role: str) -> list:
+        if role not in self._roles:
+            self._roles[role] = list(users_in_role(role))
+        return self._roles[role]
+
+    def heads(self, department_id) -> list:
+        if not department_id:
+            return []
+        if department_id not in self._heads:
+            self.load_heads([department_id])
+        return self._heads[department_id]
+
+    def load_heads(self, department_ids) -> None:
+        """The heads of many departments in one query."""
+        wanted = {d for d in department_ids if d and d not in self._heads}
+        if not wanted:
+            return
+        for d in wanted:
+            self._heads[d] = []
+        for user in users_in_role(roles.DEPARTMENT_HEAD).filter(
+            staff_profile__department_id__in=wanted
+        ).select_related("staff_profile"):
+            self._heads[user.staff_profile.department_id].append(user)
+
+
+def queue_delivery(ids: list[int]) -> None:
+    """Hand notifications to the worker; if the broker is down the sweep tries again later."""
+    from ..tasks import deliver_notifications
+
+    try:
+        deliver_notifications.delay(ids)
+    except Exception:  # the broker is unreachable: the rows stay undelivered and are re-queued
+        log.warning("could not queue %d notifications; the next sweep re-queues them", len(ids))
+
+
+def queue_after_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: queue_delivery(ids))
+
+
+def requeue_undelivered(
+    *, now: dt.datetime, older_than=dt.timedelta(minutes=5), max_attempts: int = 5
+) -> int:
+    ids = list(
+        Notification.objects.filter(
+            delivered_at__isnull=True,
+            created_at__lte=now - older_than,
+            attempts__lt=max_attempts,
+        ).values_list("pk", flat=True)[:500]
+    )
+    queue_after_commit(ids)
+    return len(ids)
+
+
+def deliver(ids: list[int]) -> int:
+    """Send the given notifications through every channel; idempotent (delivered ones skip)."""
+    from ..notify import channels
+
+    sent = 0
+    for note in Notification.objects.filter(pk__in=ids, delivered_at__isnull=True).select_related(
+        "recipient", "complaint"
+    ):
+        updated = Notification.objects.filter(pk=note.pk, delivered_at__isnull=True).update(
+            attempts=F("attempts") + 1
+        )
+        if not updated:
+            continue
+        try:
+            for channel in channels():
+                channel.send(note)
+        except Exception:
+            log.exception("delivery of notification %s failed", note.pk)
+            continue
+        Notification.objects.filter(pk=note.pk).update(delivered_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def notify(users, *, complaint, message: str, now: dt.datetime | None = None) -> list[int]:
+    """Write one notification per user (not tied to an escalation) and queue them."""
+    now = now or timezone.now()
+    notes = Notification.objects.bulk_create(
+        [Notification(recipient=u, complaint=complaint, message=message, created_at=now) for u in users]
+    )
+    ids = [n.pk for n in notes if n.pk]
+    queue_after_commit(ids)
+    return ids
+
+
+def notification_mark_read(*, user, ids=None) -> int:
+    qs = user.notifications.filter(read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+def local(moment) -> str:
+    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""

@@ -1,0 +1,416 @@
+"""The sweep: every minute, escalate whatever deadline is due and not yet handled.
+
+Level-triggered and set-based.  One indexed query finds the clocks whose ``next_at`` has
+come (``clock_next``: a partial index over running clocks only, so the cost follows what is
+due, not the size of the table).  Each batch is one transaction that
+
+1. locks its clocks (``SKIP LOCKED`` on PostgreSQL, so a second sweep takes other rows;
+   SQLite's IMMEDIATE transactions serialise sweeps instead);
+2. works out, per clock, the escalations now due (one function per kind of clock);
+3. records them with one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` — the unique key
+   (complaint, clock, level, due) keeps any breach from being recorded twice, whatever
+   happened before;
+4. writes their notifications and timeline rows with ``bulk_create``, moves the clocks'
+   ``level`` and ``next_at`` with one ``bulk_update``;
+5. after the commit, hands the notifications to one Celery task.
+
+A worker killed mid-batch rolls the whole batch back — markers and escalations together —
+and the next run does it again; a notification the broker never received is queued again by
+:func:`~.notifications.requeue_undelivered`.  A run continues batch after batch until nothing
+is due, so a stopped beat catches up in one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import roles
+from ..models import Clock, Complaint, ComplaintEvent, Escalation, Notification
+from . import deadlines
+from .notifications import Recipients, local, queue_after_commit, requeue_undelivered
+from .rules import LEVEL_ROLES, Rules, role_above
+
+K = Clock.Kind
+# Breaches that are recorded but do not go on the complaint's timeline.
+QUIET = {K.REMINDER, K.NOTIFY}
+
+
+@dataclass
+class SweepResult:
+    escalations: int = 0
+    notifications: int = 0
+    made_major: int = 0
+    requeued: int = 0
+    batches: int = 0
+    by_clock: dict = field(default_factory=dict)
+
+
+@dataclass
+class Breach:
+    complaint: Complaint
+    clock: str
+    level: int
+    role: str
+    due_at: dt.datetime
+    message: str
+    recipients: list
+
+
+@dataclass
+class Context:
+    """What one run shares between its steps."""
+
+    now: dt.datetime
+    rules: Rules
+    recipients: Recipients
+    result: SweepResult
+    breaches: list[Breach] = field(default_factory=list)
+    made_major: list[Complaint] = field(default_factory=list)
+    reported: dict[int, dt.datetime] = field(default_factory=dict)
+
+    def raise_(self, clock: Clock, level: int, role: str, message: str, recipients) -> None:
+        self.breaches.append(
+            Breach(clock.complaint, clock.kind, level, role, clock.due_at, message, recipients)
+        )
+
+
+def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResult:
+    """Escalate every breach that is due now and not recorded yet. Safe to run anywhere, any
+    number of times, concurrently, and to kill at any point."""
+    now = now or timezone.now()
+    ctx = Context(now=now, rules=Rules.load(), recipients=Recipients(), result=SweepResult())
+    for _round in range(10_000):  # bounded: each batch moves every clock it takes past now
+        if _run_batch(ctx, batch) < batch:
+            break
+    with transaction.atomic():
+        ctx.result.requeued = requeue_undelivered(now=now)
+    return ctx.result
+
+
+def _due(ctx: Context, limit: int):
+    qs = (
+        Clock.objects.filter(next_at__isnull=False, next_at__lte=ctx.now)
+        .select_related("complaint__category", "complaint__department")
+        .order_by("next_at", "pk")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs[:limit])
+
+
+def _run_batch(ctx: Context, limit: int) -> int:
+    with transaction.atomic():
+        clocks = _due(ctx, limit)
+        if not clocks:
+            return 0
+        ctx.breaches, ctx.made_major = [], []
+        ctx.recipients.load_heads({c.complaint.department_id for c in clocks})
+        ctx.reported = _last_reports(ctx, clocks)
+        for clock in clocks:
+            if is_running(clock.complaint, clock.kind):
+                STEPS[clock.kind](ctx, clock)
+            else:
+                clock.next_at = None  # a service forgot to stop it: stop it now
+        Clock.objects.bulk_update(clocks, ["started_at", "due_at", "level", "next_at"])
+        _record(ctx)
+        for complaint in ctx.made_major:
+            _make_major(ctx, complaint)
+        ctx.result.batches += 1
+    return len(clocks)
+
+
+def is_running(c: Complaint, kind: str) -> bool:
+    """Whether the complaint still owes what the clock is waiting for (checked again at
+    fire time, so a clock a service forgot to stop never raises a false alarm)."""
+    if c.state == Complaint.State.CLOSED:
+        return False
+    if kind == K.DISPATCH:
+        return c.dispatched_at is None and c.validity != Complaint.Validity.INVALID
+    if kind == K.ANSWER:
+        return c.answered_at is None
+    if kind in (K.RESOLVE, K.REMINDER, K.PROGRESS):
+        return c.resolved_at is None
+    if kind == K.REVISIT:
+        return c.state == Complaint.State.RESOLVED
+    if kind == K.MONTH:
+        return (
+            c.resolved_at is None
+            and c.validity == Complaint.Validity.VALID
+            and c.severity != Complaint.Severity.MAJOR
+        )
+    return True  # notify
+
+
+# --- one function per clock ------------------------------------------------------------------
+def _ladder(ctx: Context, clock: Clock, message: Callable[[int], str], *, department_at=()):
+    """Raise every level whose step has come, one role up each time."""
+    c = clock.complaint
+    ladder = deadlines.steps(clock.kind, c.severity, ctx.rules)
+    while clock.level < len(ladder) and clock.due_at + ladder[clock.level] <= ctx.now:
+        clock.level += 1
+        role = LEVEL_ROLES[min(clock.level, len(LEVEL_ROLES)) - 1]
+        people = list(ctx.recipients.role(role))
+        if clock.level in department_at:
+            people += [u for u in ctx.recipients.heads(c.department_id) if u not in people]
+        ctx.raise_(clock, clock.level, role, message(clock.level), people)
+    clock.next_at = deadlines.next_look(clock, c.severity, ctx.rules, ctx.now)
+
+
+def dispatch(ctx: Context, clock: Clock) -> None:
+    c = clock.complaint
+    _ladder(
+        ctx,
+        clock,
+        lambda level: _("%(number)s was not dispatched within the deadline (%(due)s).")
+        % {"number": c.number, "due": local(clock.due_at)},
+    )
+
+
+def answer(ctx: Context, clock: Clock) -> None:
+    c = clock.complaint
+    clock.level += 1
+    role = roles.GENERAL_MANAGER
+    people = list(ctx.recipients.role(role))
+    people += [u for u in ctx.recipients.heads(c.department_id) if u not in people]
+    ctx.raise_(
+        clock,
+        clock.level,
+        role,
+        _("%(number)s has had no clear answer to the resident by %(due)s.")
+        % {"number": c.number, "due": local(clock.due_at)},
+        people,
+    )
+    clock.next_at = None
+
+
+def resolve(ctx: Context, clock: Clock) -> None:
+    c = clock.complaint
+    _ladder(
+        ctx,
+        clock,
+        lambda level: _("%(number)s is overdue since %(due)s (level %(level)d).")
+        % {"number": c.number, "due": local(clock.due_at), "level": level},
+        department_at=(1,),
+    )
+
+
+def revisit(ctx: Context, clock: Clock) -> None:
+    c = clock.complaint
+    clock.level += 1
+    ctx.raise_(
+        clock,
+        clock.level,
+        roles.SUPERVISOR,
+        _("%(number)s was resolved but not revisited by %(due)s.")
+        % {"number": c.number, "due": local(clock.due_at)},
+        list(ctx.recipients.role(roles.SUPERVISOR)),
+    )
+    clock.next_at = None
+
+
+def notify(ctx: Context, clock: Clock) -> None:
+    """Tell management of an important or major complaint; a late telling goes a level up."""
+    c = clock.complaint
+    policy = ctx.rules.policies.get(c.severity)
+    clock.level, clock.next_at = 1, None
+    if policy is None or not policy.notify_role:
+        return
+    people = list(ctx.recipients.role(policy.notify_role))
+    message = _("%(severity)s complaint %(number)s: %(summary)s") % {
+        "severity": c.get_severity_display(),
+        "number": c.number,
+        "summary": c.summary,
+    }
+    if ctx.now > clock.due_at:
+        message += " " + _("(told late: due by %(due)s)") % {"due": local(clock.due_at)}
+        above = role_above(policy.notify_role)
+        if above:
+            people += [u for u in ctx.recipients.role(above) if u not in people]
+    ctx.raise_(clock, 1, policy.notify_role, message, people)
+
+
+def reminder(ctx: Context, clock: Clock) -> None:
+    """The latest reminder that has come, once (a late sweep does not send old ones)."""
+    c = clock.complaint
+    times = deadlines.reminder_times(clock, c.severity, ctx.rules)
+    level = clock.level
+    while level < len(times) and times[level] <= ctx.now:
+        level += 1
+    if level > clock.level and clock.due_at > ctx.now and c.department_id:
+        ctx.raise_(
+            clock,
+            level,
+            roles.DEPARTMENT_HEAD,
+            _("Reminder: %(number)s is due %(due)s.")
+            % {"number": c.number, "due": local(clock.due_at)},
+            list(ctx.recipients.heads(c.department_id)),
+        )
+    clock.level = level
+    clock.next_at = times[level] if level < len(times) else None
+
+
+def progress(ctx: Context, clock: Clock) -> None:
+    """A report was due by ``due_at``; if none came since the window opened, tell the head."""
+    c = clock.complaint
+    last = ctx.reported.get(c.pk)
+    if last is None or last < clock.started_at:
+        ctx.raise_(
+            clock,
+            1,
+            roles.DEPARTMENT_HEAD,
+            _("%(number)s: today's progress report is missing.") % {"number": c.number},
+            list(ctx.recipients.heads(c.department_id)),
+        )
+    # The next window: the next day, or N hours after the last report (or this deadline).
+    every = ctx.rules.desk.progress_every_hours
+    if every:
+        begin = last if last is not None and last >= clock.started_at else clock.due_at
+        due = begin + dt.timedelta(hours=every)
+        while due <= ctx.now:
+            begin, due = due, due + dt.timedelta(hours=every)
+    else:
+        day = timezone.localtime(clock.due_at).date() + dt.timedelta(days=1)
+        begin, due = deadlines.daily_window(day, ctx.rules)
+        while due <= ctx.now:
+            day += dt.timedelta(days=1)
+            begin, due = deadlines.daily_window(day, ctx.rules)
+    clock.started_at, clock.due_at, clock.level, clock.next_at = begin, due, 0, due
+
+
+def month(ctx: Context, clock: Clock) -> None:
+    c = clock.complaint
+    days = ctx.rules.desk.auto_major_days
+    ctx.raise_(
+        clock,
+        1,
+        roles.GENERAL_MANAGER,
+        _("%(number)s is unresolved after %(days)d days and is now a major complaint.")
+        % {"number": c.number, "days": days},
+        list(ctx.recipients.role(roles.GENERAL_MANAGER)),
+    )
+    clock.level, clock.next_at = 1, None
+    ctx.made_major.append(c)
+
+
+STEPS: dict[str, Callable[[Context, Clock], None]] = {
+    K.DISPATCH: dispatch,
+    K.NOTIFY: notify,
+    K.ANSWER: answer,
+    K.RESOLVE: resolve,
+    K.REMINDER: reminder,
+    K.PROGRESS: progress,
+    K.REVISIT: revisit,
+    K.MONTH: month,
+}
+
+
+def _last_reports(ctx: Context, clocks: list[Clock]) -> dict[int, dt.datetime]:
+    """The last progress report (or step of the workflow) of each complaint with a report
+    due in this batch: one query."""
+    ids = [c.complaint_id for c in clocks if c.kind == K.PROGRESS]
+    if not ids:
+        return {}
+    from django.db.models import Max
+
+    rows = (
+        ComplaintEvent.objects.filter(
+            complaint_id__in=ids,
+            kind__in=[ComplaintEvent.Kind.PROGRESS, ComplaintEvent.Kind.TRANSITION],
+        )
+        .values("complaint_id")
+        .annotate(last=Max("at"))
+        .order_by()
+    )
+    return {row["complaint_id"]: row["last"] for row in rows}
+
+
+# --- recording ---------------------------------------------------------------------------------
+def _record(ctx: Context) -> None:
+    """Insert the batch's escalations (skipping any already recorded), then their
+    notifications and timeline rows; queue delivery after the commit."""
+    if not ctx.breaches:
+        return
+    inserted = _insert_escalations(ctx.breaches, ctx.now)
+    notes, events = [], []
+    for b in ctx.breaches:
+        escalation_id = inserted.get((b.complaint.pk, b.clock, b.level))
+        if escalation_id is None:
+            continue  # recorded before (another sweep, or an earlier run)
+        ctx.result.escalations += 1
+        ctx.result.by_clock[b.clock] = ctx.result.by_clock.get(b.clock, 0) + 1
+        notes += [
+            Notification(
+                recipient=user,
+                complaint=b.complaint,
+                escalation_id=escalation_id,
+                message=b.message,
+                created_at=ctx.now,
+            )
+            for user in b.recipients
+        ]
+        if b.clock not in QUIET:
+            events.append(
+                ComplaintEvent(
+                    complaint=b.complaint,
+                    kind=ComplaintEvent.Kind.ESCALATED,
+                    note=b.message,
+                    at=ctx.now,
+                )
+            )
+    notes = Notification.objects.bulk_create(notes)
+    ComplaintEvent.objects.bulk_create(events)
+    ctx.result.notifications += len(notes)
+    queue_after_commit([n.pk for n in notes if n.pk])
+
+
+def _insert_escalations(breaches: list[Breach], now: dt.datetime) -> dict[tuple, int]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``: {(complaint, clock, level): id} of the
+    rows this statement wrote (PostgreSQL and SQLite ≥ 3.35 both speak it)."""
+    ops = connection.ops
+    table = ops.quote_name(Escalation._meta.db_table)
+    columns = ["complaint_id", "clock", "level", "role", "due_at", "escalated_at"]
+    rows, params = [], []
+    for b in breaches:
+        rows.append("(" + ", ".join(["%s"] * len(columns)) + ")")
+        params += [
+            b.complaint.pk,
+            b.clock,
+            b.level,
+            b.role,
+            ops.adapt_datetimefield_value(b.due_at),
+            ops.adapt_datetimefield_value(now),
+        ]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
+        f"VALUES {', '.join(rows)} "
+        "ON CONFLICT (complaint_id, clock, level, due_at) DO NOTHING "
+        "RETURNING id, complaint_id, clock, level"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(cid, clock, level): pk for pk, cid, clock, level in cursor.fetchall()}
+
+
+def _make_major(ctx: Context, complaint: Complaint) -> None:
+    """The one-month rule: through the one service that changes a class."""
+    from ..services.classify import complaint_reclassify
+
+    complaint.refresh_from_db()
+    if complaint.severity == Complaint.Severity.MAJOR:
+        return
+    complaint_reclassify(
+        complaint=complaint,
+        severity=Complaint.Severity.MAJOR,
+        by=None,
+        reason=_("Unresolved %(days)d days after receipt.")
+        % {"days": ctx.rules.desk.auto_major_days},
+        now=ctx.now,
+        rules=ctx.rules,
+    )
+    ctx.result.made_major += 1
