@@ -122,7 +122,7 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
                 "revisit",
                 _("Awaiting revisit"),
                 base.filter(state=Complaint.State.RESOLVED),
-                "resolved_at",
+                "revisit_due_at",
                 "success",
             )
         )

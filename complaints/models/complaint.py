@@ -222,7 +222,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     is_urgent = models.BooleanField(
         _("urgent"),
         default=False,
-        help_text=_("Dispatched at once, day or night (lift entrapment, flooding, fire, security)."),
+        help_text=_(
+            "Dispatched at once, day or night (lift entrapment, flooding, fire, security)."
+        ),
     )
     group_lead = models.ForeignKey(
         "self",

@@ -281,9 +281,7 @@ class Clock(models.Model):
         ]
         indexes = [
             # The sweep's only scan: what is due now, whatever the size of the table.
-            models.Index(
-                fields=["next_at"], name="clock_next", condition=Q(next_at__isnull=False)
-            ),
+            models.Index(fields=["next_at"], name="clock_next", condition=Q(next_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

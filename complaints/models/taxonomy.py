@@ -32,9 +32,7 @@ class Category(models.Model):
     is_urgent = models.BooleanField(
         _("urgent"),
         default=False,
-        help_text=_(
-            "Lift entrapment, flooding, fire, security: dispatched at once, day or night."
-        ),
+        help_text=_("Lift entrapment, flooding, fire, security: dispatched at once, day or night."),
     )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 

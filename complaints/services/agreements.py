@@ -34,12 +34,16 @@ def complaint_agree_deadline(
 ) -> Complaint:
     """Record the resolution deadline agreed with the resident (earlier or later)."""
     if not _may_agree(complaint, by):
-        raise PermissionDenied(_("Only the desk or the department handling it may agree a deadline."))
+        raise PermissionDenied(
+            _("Only the desk or the department handling it may agree a deadline.")
+        )
     note = (note or "").strip()
     if not note:
         raise ServiceError(_("Write down how the resident agreed (e.g. by phone, in person)."))
     if not complaint.is_open or complaint.resolved_at or not complaint.severity:
-        raise ServiceError(_("Only a confirmed complaint not yet resolved can get an agreed deadline."))
+        raise ServiceError(
+            _("Only a confirmed complaint not yet resolved can get an agreed deadline.")
+        )
     now = timezone.now()
     if due_at <= now:
         raise ServiceError(_("The agreed deadline must be in the future."))

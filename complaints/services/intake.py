@@ -196,9 +196,7 @@ def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) 
         policy=policy,
         exclude_pk=complaint.pk,
     )
-    rows = list(
-        others.values_list("pk", "unit_id", "contact_phone", "received_at", "is_group")
-    )
+    rows = list(others.values_list("pk", "unit_id", "contact_phone", "received_at", "is_group"))
 
     def household(unit_id, phone):
         return ("unit", unit_id) if unit_id else ("phone", str(phone))

@@ -55,9 +55,11 @@ class Recipients:
             return
         for d in wanted:
             self._heads[d] = []
-        for user in users_in_role(roles.DEPARTMENT_HEAD).filter(
-            staff_profile__department_id__in=wanted
-        ).select_related("staff_profile"):
+        for user in (
+            users_in_role(roles.DEPARTMENT_HEAD)
+            .filter(staff_profile__department_id__in=wanted)
+            .select_related("staff_profile")
+        ):
             self._heads[user.staff_profile.department_id].append(user)
 
 
@@ -118,7 +120,10 @@ def notify(users, *, complaint, message: str, now: dt.datetime | None = None) ->
     """Write one notification per user (not tied to an escalation) and queue them."""
     now = now or timezone.now()
     notes = Notification.objects.bulk_create(
-        [Notification(recipient=u, complaint=complaint, message=message, created_at=now) for u in users]
+        [
+            Notification(recipient=u, complaint=complaint, message=message, created_at=now)
+            for u in users
+        ]
     )
     ids = [n.pk for n in notes if n.pk]
     queue_after_commit(ids)

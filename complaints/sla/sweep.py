@@ -86,7 +86,10 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
     now = now or timezone.now()
     ctx = Context(now=now, rules=Rules.load(), recipients=Recipients(), result=SweepResult())
     for _round in range(10_000):  # bounded: each batch moves every clock it takes past now
-        if _run_batch(ctx, batch) < batch:
+        taken = _run_batch(ctx, batch)
+        # A short batch means nothing else is due, unless a change of class in it (the
+        # month rule) started new clocks that are due at once: look again for those.
+        if taken < batch and not ctx.made_major:
             break
     with transaction.atomic():
         ctx.result.requeued = requeue_undelivered(now=now)
@@ -106,10 +109,10 @@ def _due(ctx: Context, limit: int):
 
 def _run_batch(ctx: Context, limit: int) -> int:
     with transaction.atomic():
+        ctx.breaches, ctx.made_major = [], []
         clocks = _due(ctx, limit)
         if not clocks:
             return 0
-        ctx.breaches, ctx.made_major = [], []
         ctx.recipients.load_heads({c.complaint.department_id for c in clocks})
         ctx.reported = _last_reports(ctx, clocks)
         for clock in clocks:
@@ -167,8 +170,10 @@ def dispatch(ctx: Context, clock: Clock) -> None:
     _ladder(
         ctx,
         clock,
-        lambda level: _("%(number)s was not dispatched within the deadline (%(due)s).")
-        % {"number": c.number, "due": local(clock.due_at)},
+        lambda level: (
+            _("%(number)s was not dispatched within the deadline (%(due)s).")
+            % {"number": c.number, "due": local(clock.due_at)}
+        ),
     )
 
 
@@ -194,8 +199,10 @@ def resolve(ctx: Context, clock: Clock) -> None:
     _ladder(
         ctx,
         clock,
-        lambda level: _("%(number)s is overdue since %(due)s (level %(level)d).")
-        % {"number": c.number, "due": local(clock.due_at), "level": level},
+        lambda level: (
+            _("%(number)s is overdue since %(due)s (level %(level)d).")
+            % {"number": c.number, "due": local(clock.due_at), "level": level}
+        ),
         department_at=(1,),
     )
 
@@ -270,8 +277,10 @@ def progress(ctx: Context, clock: Clock) -> None:
     # The next window: the next day, or N hours after the last report (or this deadline).
     every = ctx.rules.desk.progress_every_hours
     if every:
-        begin = last if last is not None and last >= clock.started_at else clock.due_at
-        due = begin + dt.timedelta(hours=every)
+        reported = last is not None and last >= clock.started_at
+        due = (last if reported else clock.due_at) + dt.timedelta(hours=every)
+        # The next window opens just after the report it counts from.
+        begin = last + dt.timedelta(microseconds=1) if reported else clock.due_at
         while due <= ctx.now:
             begin, due = due, due + dt.timedelta(hours=every)
     else:
