@@ -21,12 +21,14 @@ from .models import (
     Attachment,
     CalendarDay,
     Category,
+    Clock,
     Complaint,
     ComplaintEvent,
     DeadlineExtension,
     Department,
     DeskPolicy,
     Escalation,
+    OfficeHours,
     Revisit,
     SlaPolicy,
     StaffProfile,
@@ -54,9 +56,10 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "code", "is_active", "sort_order"]
+    list_display = ["__str__", "code", "is_active", "is_urgent", "sort_order"]
+    list_editable = ["is_urgent"]
     list_select_related = ["parent"]
-    list_filter = ["is_active", "parent"]
+    list_filter = ["is_active", "is_urgent", "parent"]
     search_fields = ["name", "code"]
 
 
@@ -68,10 +71,21 @@ class DeskPolicyAdmin(admin.ModelAdmin):
         "group_window_hours",
         "group_min_households",
         "attachment_max_mb",
+        "revisit_within_hours",
+        "progress_every_hours",
     ]
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not DeskPolicy.objects.exists()
+
+
+@admin.register(OfficeHours)
+class OfficeHoursAdmin(admin.ModelAdmin):
+    """The day shift; outside it the night duty takes complaints (see the model)."""
+
+    list_display = ["day", "opens", "closes"]
+    list_editable = ["opens", "closes"]
+    ordering = ["day"]
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -97,6 +111,13 @@ class EventInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+
+class ClockInline(ReadOnlyInline):
+    model = Clock
+    fields = ["kind", "started_at", "due_at", "level", "next_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("running deadlines")
 
 
 class WorkOrderInline(ReadOnlyInline):
@@ -192,7 +213,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
     ordering = ["-received_at"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [WorkOrderInline, RevisitInline, AttachmentInline, EventInline]
+    inlines = [WorkOrderInline, RevisitInline, AttachmentInline, ClockInline, EventInline]
     readonly_fields = [f.name for f in Complaint._meta.fields if f.name != "id"]
     fieldsets = [
         (None, {"fields": ["number", "state", "channel", "received_at", "received_by"]}),
@@ -234,6 +255,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
                     "repeat_level",
                     "is_special",
                     "is_group",
+                    "is_urgent",
                     "group_lead",
                     "department",
                 ]
@@ -247,9 +269,17 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
                     "confirmed_at",
                     "dispatched_at",
                     "dispatch_due_at",
+                    "answer_due_at",
+                    "answered_at",
                     "resolve_due_at",
+                    "agreed_due_at",
+                    "agreed_by",
+                    "agreed_at",
                     "resolved_at",
+                    "revisit_due_at",
+                    "revisit_appointment_at",
                     "closed_at",
+                    "clocks_started_at",
                 ]
             },
         ),
@@ -379,6 +409,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "notify_within_minutes",
         "answer_minutes",
         "resolve_days",
+        "resolve_hours",
         "resolve_in_working_days",
         "extension_approver",
     ]
@@ -391,6 +422,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "resolve_days",
+                    "resolve_hours",
                     "resolve_in_working_days",
                     "use_requested_deadline",
                     "resolve_escalation_hours",
@@ -401,11 +433,60 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         ),
     ]
 
+    actions = ["use_standard_limits", "use_short_limits"]
+
     def get_readonly_fields(self, request, obj=None):
         return ["severity"] if obj else []
 
+    def _apply(self, request, queryset, variant: str, label) -> None:
+        changed = 0
+        for policy in queryset:
+            for name, value in SLA_VARIANTS[variant].get(policy.severity, {}).items():
+                setattr(policy, name, value)
+            policy.full_clean()
+            policy.save()
+            changed += 1
+        self.message_user(
+            request,
+            _("%(count)d deadline policies now follow: %(variant)s")
+            % {"count": changed, "variant": label},
+        )
+
+    @admin.action(
+        description=_("Standard limits: resolve in 2 / 3 / 10 days, major answered in 2 days"),
+        permissions=["change"],
+    )
+    def use_standard_limits(self, request, queryset):
+        self._apply(request, queryset, "standard", self.use_standard_limits.short_description)
+
+    @admin.action(
+        description=_(
+            "Short limits: minor answered in 1 hour and resolved in 12 hours, important "
+            "answered in 3 hours, major answered in 24 hours and resolved in a week"
+        ),
+        permissions=["change"],
+    )
+    def use_short_limits(self, request, queryset):
+        self._apply(request, queryset, "short", self.use_short_limits.short_description)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The variants the procedures name, chosen per class with the actions above; every number
+# stays editable on the policy itself afterwards.
+SLA_VARIANTS = {
+    "standard": {
+        "minor": {"answer_minutes": None, "resolve_days": 2, "resolve_hours": None},
+        "important": {"answer_minutes": None, "resolve_days": 3, "resolve_hours": None},
+        "major": {"answer_minutes": 48 * 60, "resolve_days": 10, "resolve_hours": None},
+    },
+    "short": {
+        "minor": {"answer_minutes": 60, "resolve_days": 1, "resolve_hours": 12},
+        "important": {"answer_minutes": 3 * 60, "resolve_days": 3, "resolve_hours": None},
+        "major": {"answer_minutes": 24 * 60, "resolve_days": 7, "resolve_hours": None},
+    },
+}
 
 
 @admin.register(CalendarDay)

@@ -159,6 +159,11 @@ class IntakeForm(DeskForm):
         label=_("room"), required=False, max_length=30, help_text=_("e.g. 3-2-1201")
     )
     is_anonymous = forms.BooleanField(label=_("anonymous"), required=False)
+    is_urgent = forms.BooleanField(
+        label=_("urgent"),
+        required=False,
+        help_text=_("Lift entrapment, flooding, fire, security: dispatched at once, day or night."),
+    )
     channel = forms.ChoiceField(label=_("channel"), choices=Complaint.Channel.choices)
     category = forms.ModelChoiceField(
         label=_("category"), required=False, queryset=Category.objects.filter(is_active=True)
@@ -274,6 +279,26 @@ class ExtensionRequestForm(DeskForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AgreedDeadlineForm(DeskForm):
+    due_at = forms.DateTimeField(
+        label=_("deadline agreed with the resident"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(
+        label=_("how it was agreed"),
+        max_length=200,
+        help_text=_("e.g. by phone with the resident, who will be home on Saturday"),
+    )
+
+
+class RevisitBookingForm(DeskForm):
+    at = forms.DateTimeField(
+        label=_("revisit at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label=_("note"), required=False, max_length=200)
 
 
 class ExtensionDecisionForm(DeskForm):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 FRONT_DESK = "front_desk"
+NIGHT_DUTY = "night_duty"
 SUPERVISOR = "supervisor"
 DEPARTMENT_HEAD = "department_head"
 MANAGER = "manager"
@@ -20,6 +21,7 @@ GENERAL_MANAGER = "general_manager"
 
 LABELS = {
     FRONT_DESK: _("Front desk"),
+    NIGHT_DUTY: _("Night duty (monitoring centre)"),
     SUPERVISOR: _("Customer-service supervisor"),
     DEPARTMENT_HEAD: _("Department head"),
     MANAGER: _("Manager"),
@@ -27,7 +29,7 @@ LABELS = {
 }
 
 # Most senior first, so a person in several groups is shown by the highest.
-ORDER = [GENERAL_MANAGER, MANAGER, SUPERVISOR, DEPARTMENT_HEAD, FRONT_DESK]
+ORDER = [GENERAL_MANAGER, MANAGER, SUPERVISOR, DEPARTMENT_HEAD, FRONT_DESK, NIGHT_DUTY]
 
 
 def role_of(user) -> str | None:

@@ -23,6 +23,10 @@ urlpatterns = [
         name="attachment-download",
     ),
     path("complaints/<int:pk>/extension/", views_sla.extension_request, name="extension-request"),
+    path("complaints/<int:pk>/agree/", views_sla.agree_deadline, name="complaint-agree"),
+    path(
+        "complaints/<int:pk>/book-revisit/", views_sla.book_revisit, name="complaint-book-revisit"
+    ),
     path(
         "extensions/<int:extension_id>/decide/", views_sla.extension_decide, name="extension-decide"
     ),

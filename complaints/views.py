@@ -16,11 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors, services
 from .actions import ACTIONS, available_actions
 from .forms import (
+    AgreedDeadlineForm,
     DispatchForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     IntakeForm,
     ProgressForm,
+    RevisitBookingForm,
     SearchForm,
 )
 from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
@@ -76,6 +78,7 @@ def intake(request):
                     resident=data["resident"],
                     unit=data["room"],
                     is_anonymous=data["is_anonymous"],
+                    is_urgent=data["is_urgent"],
                     occurred_at=data["occurred_at"],
                     location=data["location"],
                     complained_about=data["complained_about"],
@@ -208,6 +211,18 @@ def _detail_context(request, complaint, *, bound=None, bound_action=None):
             for e in complaint.extensions.all()
         ],
         "dispatch_form": DispatchForm(prefix="dispatch"),
+        "agree_form": AgreedDeadlineForm(prefix="agree"),
+        "can_agree": complaint.is_open
+        and complaint.severity
+        and complaint.validity != Complaint.Validity.INVALID
+        and not complaint.resolved_at
+        and (
+            may_handle(complaint, request.user)
+            or request.user.has_perm("complaints.confirm_complaint")
+        ),
+        "booking_form": RevisitBookingForm(prefix="booking"),
+        "can_book_revisit": complaint.state == Complaint.State.RESOLVED
+        and request.user.has_perm("complaints.revisit_complaint"),
         "now": timezone.now(),
     }
 
@@ -427,7 +442,7 @@ def revisit_queue(request):
     complaints = list(
         selectors.complaints_for_list(request.user)
         .filter(state=Complaint.State.RESOLVED)
-        .order_by("resolved_at", "id")[:100]
+        .order_by("revisit_due_at", "resolved_at", "id")[:100]
     )
     # One form per complaint: the same field names (the action's prefix), distinct element ids.
     forms = [
@@ -439,7 +454,7 @@ def revisit_queue(request):
         )
         for c in complaints
     ]
-    return render(request, "complaints/revisits.html", {"items": forms})
+    return render(request, "complaints/revisits.html", {"items": forms, "now": timezone.now()})
 
 
 @login_required

@@ -15,9 +15,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .forms import ExtensionDecisionForm, ExtensionRequestForm
+from .forms import (
+    AgreedDeadlineForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    RevisitBookingForm,
+)
 from .models import Complaint, DeadlineExtension, Escalation, Notification
-from .services import Conflict, ServiceError
+from .services import (
+    Conflict,
+    ServiceError,
+    complaint_agree_deadline,
+    complaint_book_revisit,
+)
 from .sla import extensions
 from .sla.notifications import notification_mark_read
 from .views import _refusal, post_to_service
@@ -34,6 +44,34 @@ def extension_request(request, pk):
         context_key="extension_form",
         run=lambda c, data: extensions.extension_request(complaint=c, by=request.user, **data),
         done=lambda data: _("Extension requested; the approver has been told."),
+    )
+
+
+@login_required
+@require_POST
+def agree_deadline(request, pk):
+    return post_to_service(
+        request,
+        pk,
+        form_class=AgreedDeadlineForm,
+        prefix="agree",
+        context_key="agree_form",
+        run=lambda c, data: complaint_agree_deadline(complaint=c, by=request.user, **data),
+        done=lambda data: _("The deadline agreed with the resident is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def book_revisit(request, pk):
+    return post_to_service(
+        request,
+        pk,
+        form_class=RevisitBookingForm,
+        prefix="booking",
+        context_key="booking_form",
+        run=lambda c, data: complaint_book_revisit(complaint=c, by=request.user, **data),
+        done=lambda data: _("The revisit is booked."),
     )
 
 

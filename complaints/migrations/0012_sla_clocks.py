@@ -54,6 +54,31 @@ def forwards(apps, schema_editor):
             Category.objects.create(
                 parent=parent, code=code, name=name, is_urgent=True, sort_order=90
             )
+    # Management keeps the office hours; the supervisor reads them.
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("complaints")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    hours = {p.codename: p for p in Permission.objects.filter(
+        content_type__app_label="complaints", codename__endswith="_officehours")}
+    for name, codes in {
+        "manager": ["view_officehours", "change_officehours"],
+        "general_manager": ["view_officehours", "change_officehours"],
+        "supervisor": ["view_officehours", "view_clock"],
+    }.items():
+        group = Group.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.add(*(hours[c] for c in codes if c in hours))
+    view_clock = Permission.objects.filter(
+        content_type__app_label="complaints", codename="view_clock").first()
+    for name in ("manager", "general_manager", "supervisor"):
+        group = Group.objects.filter(name=name).first()
+        if group is not None and view_clock is not None:
+            group.permissions.add(view_clock)
+
     desk = Group.objects.filter(name="front_desk").first()
     night, _created = Group.objects.get_or_create(name="night_duty")
     if desk is not None:
@@ -215,6 +240,11 @@ class Migration(migrations.Migration):
             model_name='complaint',
             name='rework_started_at',
             field=models.DateTimeField(blank=True, help_text='The last unsatisfied revisit: the resolution clock runs again from here.', null=True, verbose_name='rework started at'),
+        ),
+        migrations.AlterField(
+            model_name='complaintevent',
+            name='kind',
+            field=models.CharField(choices=[('created', 'received'), ('transition', 'state changed'), ('classified', 'classified'), ('dispatched', 'dispatched'), ('signed', 'signed for'), ('progress', 'progress'), ('note', 'note'), ('revisit', 'revisit'), ('attachment', 'attachment'), ('group', 'group complaint'), ('reopened', 'reopened'), ('phone', 'phone number viewed'), ('escalated', 'escalated'), ('extension', 'deadline extension'), ('agreed', 'time agreed with the resident')], max_length=12, verbose_name='kind'),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
         migrations.RemoveIndex(

@@ -10,7 +10,7 @@ from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["front_desk", "supervisor", "department_head", "manager", "general_manager"]
+ROLES = ["front_desk", "night_duty", "supervisor", "department_head", "manager", "general_manager"]
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ PAGES = {
     # page: roles that may open it
     "home": set(ROLES),
     "complaint-list": set(ROLES),
-    "complaint-intake": {"front_desk", "supervisor", "manager", "general_manager"},
-    "revisit-queue": {"front_desk", "supervisor", "manager", "general_manager"},
+    "complaint-intake": {"front_desk", "night_duty", "supervisor", "manager", "general_manager"},
+    "revisit-queue": {"front_desk", "night_duty", "supervisor", "manager", "general_manager"},
     "work-orders": {"department_head", "manager", "general_manager"},
 }
 
