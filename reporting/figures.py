@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Complaint, ComplaintEvent, DeadlineExtension, Revisit
+from complaints.models import Complaint, ComplaintEvent, DeadlineExtension, Escalation, Revisit
 
 from .models import CorrectiveAction
 
@@ -57,6 +57,25 @@ def answered_in_time() -> Q:
         answered_at__isnull=False,
         answered_at__lte=F("answer_due_at"),
     )
+
+
+def _escalated(clock: str, **extra) -> Q:
+    return Q(Exists(Escalation.objects.filter(complaint=OuterRef("pk"), clock=clock, **extra)))
+
+
+def management_told() -> Q:
+    """Important and major complaints whose management was told (the sweep's record)."""
+    return _escalated(Escalation.Clock.NOTIFY, level=1)
+
+
+def management_told_late() -> Q:
+    """Told after the deadline, which runs from receipt (1 hour, or the same day)."""
+    return _escalated(Escalation.Clock.NOTIFY, level=1, escalated_at__gt=F("due_at"))
+
+
+def revisit_missed() -> Q:
+    """The revisit deadline passed before anyone revisited (the supervisor was told)."""
+    return _escalated(Escalation.Clock.REVISIT)
 
 
 def resolved() -> Q:
@@ -171,6 +190,9 @@ FIGURES: dict[str, Figure] = {
     "dispatched_late": Figure(_("dispatched late"), lambda as_of: dispatched_late()),
     "not_dispatched": Figure(_("not dispatched yet"), lambda as_of: not_dispatched()),
     "answered_in_time": Figure(_("answered within the deadline"), lambda as_of: answered_in_time()),
+    "management_told": Figure(_("management told"), lambda as_of: management_told()),
+    "management_told_late": Figure(_("management told late"), lambda as_of: management_told_late()),
+    "revisit_missed": Figure(_("revisit deadline missed"), lambda as_of: revisit_missed()),
     "resolved_in_time": Figure(_("resolved within the deadline"), lambda as_of: resolved_in_time()),
     "resolved_late": Figure(_("resolved late"), lambda as_of: resolved_late()),
     "overdue": Figure(_("overdue (unresolved past the deadline)"), overdue),

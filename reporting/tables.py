@@ -553,6 +553,20 @@ def timeliness_table(stats: Statistics) -> Table:
             "answered_in_time",
             "answer_due",
         ),
+        (
+            "management_told",
+            _("management told (important and major)"),
+            "figure",
+            "management_told",
+            None,
+        ),
+        (
+            "management_told_late",
+            _("told late (1 hour / the same day, from receipt)"),
+            "figure",
+            "management_told_late",
+            "management_told",
+        ),
         ("resolved", _("resolved"), "resolved_at__isnull", "False", None),
         (
             "resolved_in_time",
@@ -565,6 +579,7 @@ def timeliness_table(stats: Statistics) -> Table:
         ("overdue", _("overdue at the end of the month (or now)"), "figure", "overdue", None),
         ("extended", _("deadline extended (approved)"), "figure", "extended", None),
         ("reopened", _("reopened"), "figure", "reopened", None),
+        ("revisit_missed", _("revisit deadline missed"), "figure", "revisit_missed", None),
     ]
     for key, label, param, value, base in rows:
         table.add(
