@@ -14,6 +14,7 @@ DEMO_PASSWORD = "demo1234"
 # username, full name (family, given), role, department code
 DEMO_USERS = [
     ("frontdesk", ("王", "丽"), roles.FRONT_DESK, None),
+    ("nightduty", ("钱", "刚"), roles.NIGHT_DUTY, None),
     ("supervisor", ("陈", "静"), roles.SUPERVISOR, "service"),
     ("eng_head", ("张", "伟"), roles.DEPARTMENT_HEAD, "engineering"),
     ("sec_head", ("刘", "强"), roles.DEPARTMENT_HEAD, "security"),

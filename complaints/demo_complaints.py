@@ -120,7 +120,9 @@ def seed_complaints(*, users: dict, estate, count: int = 300, seed: int = 42) ->
         .order_by("id")
     )
     leaves = list(
-        Category.objects.filter(parent__isnull=False).select_related("parent").order_by("id")
+        Category.objects.filter(parent__isnull=False, is_urgent=False)
+        .select_related("parent")
+        .order_by("id")
     )
     departments = {d.code: d for d in Department.objects.all()}
     heads = {
@@ -189,10 +191,11 @@ def seed_complaints(*, users: dict, estate, count: int = 300, seed: int = 42) ->
 
 def _near_deadlines(rng, *, residents, leaves, departments, heads, desk, real_now):
     """A few complaints whose deadlines fall in the first minutes after `make run` starts,
-    so the beat's sweep is seen escalating them."""
+    so the beat's sweep is seen escalating them.  The urgent one escalates at any hour; the
+    other waits for the day shift when `make run` starts at night (night duty)."""
     for minutes_ago, stage in [
         (8, "received"),
-        (9, "received"),
+        (9, "urgent"),
         (47 * 60 + 57, "signed"),
         (71 * 60 + 58, "signed"),
     ]:
@@ -211,8 +214,9 @@ def _near_deadlines(rng, *, residents, leaves, departments, heads, desk, real_no
                 resident=resident,
                 category=leaf,
                 received_at=received_at,
+                is_urgent=stage == "urgent",
             )
-        if stage == "received":
+        if stage in ("received", "urgent"):
             continue
         department = departments[DEPARTMENT_OF[leaf.parent.code]]
         with _clock(received_at + dt.timedelta(minutes=4)):
