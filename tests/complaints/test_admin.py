@@ -10,16 +10,6 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def desk():
-    return f.staff("front_desk")
-
-
-@pytest.fixture
-def head():
-    return f.staff("department_head", department_code="engineering")
-
-
 def change_url(c):
     return reverse("admin:complaints_complaint_change", args=[c.pk])
 

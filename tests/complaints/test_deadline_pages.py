@@ -15,16 +15,6 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def desk():
-    return f.staff("front_desk")
-
-
-@pytest.fixture
-def head():
-    return f.staff("department_head", department_code="engineering")
-
-
 def local_input(moment):
     return moment.strftime("%Y-%m-%dT%H:%M")
 

@@ -19,11 +19,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def desk():
-    return f.staff("front_desk")
-
-
 # --- repeat level -------------------------------------------------------------------------
 def test_repeat_level_rises_with_each_complaint_about_the_same_thing(desk):
     res = f.resident()

@@ -28,25 +28,6 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def desk():
-    return f.staff("front_desk", email="desk@example.com")
-
-
-@pytest.fixture
-def head():
-    return f.staff("department_head", department_code="engineering", email="head@example.com")
-
-
-@pytest.fixture
-def people():
-    return {
-        "supervisor": f.staff("supervisor", email="sup@example.com"),
-        "manager": f.staff("manager", email="mgr@example.com"),
-        "gm": f.staff("general_manager", email="gm@example.com"),
-    }
-
-
 def sweep(when):
     with time_machine.travel(when, tick=False):
         return sla_sweep()

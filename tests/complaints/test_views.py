@@ -13,16 +13,6 @@ pytestmark = pytest.mark.django_db
 ROLES = ["front_desk", "night_duty", "supervisor", "department_head", "manager", "general_manager"]
 
 
-@pytest.fixture
-def desk():
-    return f.staff("front_desk")
-
-
-@pytest.fixture
-def head():
-    return f.staff("department_head", department_code="engineering")
-
-
 def user_in(role):
     return f.staff(role, department_code="engineering" if role == "department_head" else None)
 

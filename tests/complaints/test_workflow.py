@@ -14,16 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def desk():
-    return f.staff("front_desk")
-
-
-@pytest.fixture
-def head():
-    return f.staff("department_head", department_code="engineering")
-
-
-@pytest.fixture
 def other_head():
     return f.staff("department_head", department_code="security")
 
