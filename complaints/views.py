@@ -28,7 +28,7 @@ from .forms import (
 from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
 from .models.complaint import may_handle
 from .services import Conflict, ServiceError
-from .services.intake import record_event
+from .services.timeline import record_event
 from .services.workflow import may_sign
 from .sla.extensions import may_decide
 

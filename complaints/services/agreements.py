@@ -21,7 +21,7 @@ from ..models.complaint import may_handle
 from ..sla import deadlines
 from ..sla.notifications import local
 from .errors import ServiceError
-from .intake import record_event
+from .timeline import record_event
 
 
 def _may_agree(complaint: Complaint, user) -> bool:

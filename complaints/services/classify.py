@@ -19,7 +19,7 @@ from ..models import Complaint, ComplaintEvent
 from ..sla import deadlines
 from ..sla.rules import Rules
 from .errors import ServiceError
-from .intake import record_event
+from .timeline import record_event
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from ..models import (
     DeskPolicy,
 )
 from .errors import ServiceError
+from .timeline import record_event
 
 # Extension → (content type, magic-byte check).  What the paper and phone cameras produce.
 ALLOWED_UPLOADS = {
@@ -78,29 +79,6 @@ def validate_upload(upload, *, max_bytes: int | None = None) -> str:
             params={"name": name},
         )
     return sniffed
-
-
-def record_event(
-    complaint: Complaint,
-    kind: str,
-    *,
-    by=None,
-    note: str = "",
-    from_state: str = "",
-    to_state: str = "",
-    work_order=None,
-    at: dt.datetime | None = None,
-):
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=kind,
-        actor=by,
-        note=note,
-        from_state=from_state,
-        to_state=to_state,
-        work_order=work_order,
-        at=at or timezone.now(),
-    )
 
 
 def _next_number(received_at: dt.datetime) -> str:

@@ -15,7 +15,8 @@ from ..models.complaint import may_handle
 from ..roles import display_name
 from ..sla import deadlines
 from .errors import Conflict, ServiceError
-from .intake import detect_group, record_event, refresh_repeat_level
+from .intake import detect_group, refresh_repeat_level
+from .timeline import record_event
 
 
 def _run_transition(complaint: Complaint, name: str, *, by) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ..models import Complaint, ComplaintEvent, DeadlineExtension, SlaPolicy
 from ..models.complaint import may_handle
 from ..services.errors import Conflict, ServiceError
-from ..services.intake import record_event
+from ..services.timeline import record_event
 from . import deadlines
 from .notifications import local, notify, users_in_role
 from .rules import SENIORITY
