@@ -38,6 +38,30 @@ from .resources import ComplaintResource
 from .services import ServiceError
 
 
+class ReschedulesOpenComplaints:
+    """Saving the policy recomputes every open complaint's deadlines, in the background, so
+    a new rule applies to all of them at once rather than to each at its next step."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._queue_reschedule(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._queue_reschedule(request)
+
+    def _queue_reschedule(self, request):
+        from django.db import transaction
+
+        if getattr(request, "_reschedule_queued", False):
+            return  # once per request (a list of office hours saves row by row)
+        request._reschedule_queued = True
+        from .tasks import sla_reschedule
+
+        transaction.on_commit(sla_reschedule.delay)
+        self.message_user(request, _("The deadlines of open complaints are being recomputed."))
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "is_active", "sort_order"]
@@ -64,7 +88,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeskPolicy)
-class DeskPolicyAdmin(admin.ModelAdmin):
+class DeskPolicyAdmin(ReschedulesOpenComplaints, admin.ModelAdmin):
     list_display = [
         "__str__",
         "repeat_window_days",
@@ -80,7 +104,7 @@ class DeskPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficeHours)
-class OfficeHoursAdmin(admin.ModelAdmin):
+class OfficeHoursAdmin(ReschedulesOpenComplaints, admin.ModelAdmin):
     """The day shift; outside it the night duty takes complaints (see the model)."""
 
     list_display = ["day", "opens", "closes"]
@@ -401,7 +425,7 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(ReschedulesOpenComplaints, admin.ModelAdmin):
     list_display = [
         "__str__",
         "dispatch_minutes",
@@ -446,6 +470,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             policy.full_clean()
             policy.save()
             changed += 1
+        self._queue_reschedule(request)
         self.message_user(
             request,
             _("%(count)d deadline policies now follow: %(variant)s")
@@ -490,7 +515,7 @@ SLA_VARIANTS = {
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ReschedulesOpenComplaints, admin.ModelAdmin):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .sla import notifications, sweep
+from .sla import deadlines, notifications, sweep
 
 
 @shared_task(name="complaints.sla_sweep", ignore_result=True)
@@ -20,3 +20,8 @@ def sla_sweep() -> dict:
 )
 def deliver_notifications(ids: list[int]) -> int:
     return notifications.deliver(ids)
+
+
+@shared_task(name="complaints.sla_reschedule", ignore_result=True)
+def sla_reschedule() -> int:
+    return deadlines.reschedule_open()

@@ -322,3 +322,28 @@ def _progress_plan(complaint: Complaint, rules: Rules) -> Planned | None:
         return None
     started_at, due_at = progress_window(order.signed_at, rules)
     return Planned(started_at, due_at, True)
+
+
+def reschedule_open(*, batch: int = 500, now: dt.datetime | None = None) -> int:
+    """Recompute the deadlines of every open complaint (after a change of policy, office
+    hours or calendar, and once after an upgrade).  Each batch is its own transaction and
+    the work is idempotent, so it may be interrupted and run again."""
+    from django.db import transaction
+
+    now = now or timezone.now()
+    rules = Rules.load()
+    done, last = 0, 0
+    while True:
+        with transaction.atomic():
+            complaints = list(
+                Complaint.objects.open()
+                .filter(pk__gt=last)
+                .select_related("category")
+                .order_by("pk")[:batch]
+            )
+            for complaint in complaints:
+                schedule(complaint, now=now, rules=rules)
+        if not complaints:
+            return done
+        done += len(complaints)
+        last = complaints[-1].pk

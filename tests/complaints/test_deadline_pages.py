@@ -166,3 +166,44 @@ def test_the_running_deadlines_show_on_the_admin_complaint_page(client, desk, he
     page = client.get(reverse("admin:complaints_complaint_change", args=[c.pk]))
     assert page.status_code == 200
     assert "clock_set" in page.content.decode() or "clocks" in page.content.decode()
+
+
+def test_a_policy_change_in_the_admin_moves_the_open_complaints_deadlines(
+    client, desk, head, django_capture_on_commit_callbacks
+):
+    c = confirmed(desk, head)
+    assert c.resolve_due_at == f.at(4, 9)
+    policy = SlaPolicy.objects.get(severity="minor")
+    client.force_login(f.staff("general_manager"))
+    data = {
+        "dispatch_minutes": 10,
+        "dispatch_escalation_minutes": "0,60",
+        "notify_role": "",
+        "notify_within_minutes": "",
+        "answer_minutes": "",
+        "resolve_days": 5,
+        "resolve_hours": "",
+        "resolve_in_working_days": "",
+        "use_requested_deadline": "on",
+        "resolve_escalation_hours": "0,24,72",
+        "reminder_fractions": "0.5,0.8",
+        "extension_approver": "manager",
+    }
+    with time_machine.travel(f.at(3, 9), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("admin:complaints_slapolicy_change", args=[policy.pk]), data
+            )
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.resolve_due_at == f.at(7, 9)
+
+
+def test_the_reschedule_command_recomputes_every_open_complaint(desk, head):
+    from django.core.management import call_command
+
+    c = confirmed(desk, head)
+    SlaPolicy.objects.filter(severity="minor").update(resolve_days=4)
+    with time_machine.travel(f.at(2, 10), tick=False):
+        call_command("sla_reschedule")
+    assert Complaint.objects.get(pk=c.pk).resolve_due_at == f.at(6, 9)
