@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self):
+        from .roles import apply_role_permissions
+
+        # After the whole migrate (the signal is sent once per app; the last app's is enough,
+        # but running on each is idempotent and cheap).
+        post_migrate.connect(apply_role_permissions, dispatch_uid="complaints.roles")

@@ -1,11 +1,11 @@
-"""The five roles of the service centre, as Django groups, and the permissions each holds.
+"""The roles of the service centre, as Django groups, and the permissions each holds.
 
-Groups are created and kept in step by data migrations that call :func:`sync_role_groups`
-with the permissions of their time (the newest such migration is the current definition;
-``sync_role_groups`` *sets* a group's permissions, so a new table must keep the reporting
-app's, which its own migration adds: view_monthly_statistics and the corrective actions);
-code asks "may this user…" through Django permissions, never through group names, except to
-show a person's role in the header.
+:data:`PERMISSIONS` is the one table of who may do what.  After every ``migrate`` (the
+``post_migrate`` signal, see :mod:`complaints.apps`) :func:`apply_role_permissions` creates the
+groups and gives each exactly the permissions listed here, so changing a role is changing
+this table; no migration builds roles.  Code asks "may this user…" through Django
+permissions (:mod:`complaints.permissions`), never through group names, except to show a
+person's role in the header and to find who is told at each escalation level.
 """
 
 from __future__ import annotations
@@ -31,6 +31,117 @@ LABELS = {
 # Most senior first, so a person in several groups is shown by the highest.
 ORDER = [GENERAL_MANAGER, MANAGER, SUPERVISOR, DEPARTMENT_HEAD, FRONT_DESK, NIGHT_DUTY]
 
+# --- the table ---------------------------------------------------------------------------------
+_REGISTRY_READ = [
+    "residents.view_property",
+    "residents.view_building",
+    "residents.view_unit",
+    "residents.view_resident",
+]
+_REGISTRY_WRITE = [
+    "residents.add_resident",
+    "residents.change_resident",
+    "residents.add_unit",
+    "residents.change_unit",
+]
+_DESK = [
+    *_REGISTRY_READ,
+    *_REGISTRY_WRITE,
+    "complaints.view_complaint",
+    "complaints.add_complaint",
+    "complaints.view_all_complaints",
+    "complaints.confirm_complaint",
+    "complaints.revisit_complaint",
+    "complaints.close_complaint",
+    "complaints.view_workorder",
+    "complaints.view_revisit",
+    "complaints.view_attachment",
+    "complaints.add_attachment",
+    "complaints.view_complaintevent",
+    "complaints.view_category",
+    "complaints.view_department",
+    "complaints.view_escalation",
+]
+_HEAD = [
+    *_REGISTRY_READ,
+    "complaints.view_complaint",
+    "complaints.handle_work_order",
+    "complaints.view_workorder",
+    "complaints.view_revisit",
+    "complaints.view_attachment",
+    "complaints.add_attachment",
+    "complaints.view_complaintevent",
+    "complaints.add_deadlineextension",
+    "complaints.view_deadlineextension",
+]
+_SUPERVISOR = [
+    *_DESK,
+    "complaints.change_complaint",
+    "complaints.view_slapolicy",
+    "complaints.view_deadlineextension",
+    "complaints.view_calendarday",
+    "complaints.view_officehours",
+    "complaints.view_clock",
+    "complaints.decide_supervisor_extensions",
+    "reporting.view_monthly_statistics",
+    "reporting.view_correctiveaction",
+    "reporting.add_correctiveaction",
+    "reporting.change_correctiveaction",
+]
+_MANAGEMENT = [
+    *_SUPERVISOR,
+    "complaints.reopen_complaint",
+    "complaints.handle_any_work_order",
+    "complaints.view_deskpolicy",
+    "complaints.change_deskpolicy",
+    "complaints.add_category",
+    "complaints.change_category",
+    "complaints.change_slapolicy",
+    "complaints.add_calendarday",
+    "complaints.change_calendarday",
+    "complaints.delete_calendarday",
+    "complaints.change_officehours",
+    "complaints.decide_manager_extensions",
+    "reporting.verify_correctiveaction",
+    "reporting.view_reportingsettings",
+    "reporting.change_reportingsettings",
+    "reporting.view_monthlyreportdispatch",
+]
+
+PERMISSIONS: dict[str, list[str]] = {
+    FRONT_DESK: _DESK,
+    NIGHT_DUTY: _DESK,
+    SUPERVISOR: _SUPERVISOR,
+    DEPARTMENT_HEAD: _HEAD,
+    MANAGER: _MANAGEMENT,
+    GENERAL_MANAGER: [*_MANAGEMENT, "complaints.decide_general_manager_extensions"],
+}
+
+
+def apply_role_permissions(*, using: str = "default", **_signal) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent).
+
+    Connected to ``post_migrate``; creates the permissions of every app first, so it does
+    not depend on the order in which apps are migrated.
+    """
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    wanted = {code for codes in PERMISSIONS.values() for code in codes}
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.using(using).select_related("content_type")
+    }
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise LookupError(f"complaints.roles.PERMISSIONS names unknown permissions: {missing}")
+    for role, codes in PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set([found[code] for code in codes])
+
 
 def role_of(user) -> str | None:
     """The most senior role key of ``user`` (from its prefetched or queried groups)."""
@@ -38,32 +149,6 @@ def role_of(user) -> str | None:
         return None
     names = {g.name for g in user.groups.all()}
     return next((key for key in ORDER if key in names), None)
-
-
-def sync_role_groups(apps, permissions: dict[str, list[str]]) -> None:
-    """Create the role groups and give each exactly its permissions (idempotent).
-
-    Takes a migration's ``apps`` so that it works on the historical models; permissions of
-    apps migrated in the same run are created first.
-    """
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for key, codes in permissions.items():
-        group, _created = Group.objects.get_or_create(name=key)
-        wanted = []
-        for code in codes:
-            app_label, codename = code.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(wanted)
 
 
 def display_name(user) -> str:

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from residents.models import Unit
 from residents.spreadsheet import normalise_phone
 
-from .models import Complaint, ComplaintEvent, DeadlineExtension, Revisit, WorkOrder
-from .services.intake import group_candidates
+from . import permissions as perms
+from .models import Complaint, ComplaintEvent, DeadlineExtension, DeskPolicy, Revisit, WorkOrder
 
 LIST_RELATED = ["category__parent", "department", "unit__building__property", "resident"]
 
@@ -48,7 +48,7 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
         complaint=OuterRef("pk"), is_rework=True, status__in=WorkOrder.ACTIVE_STATUSES
     )
     specs: list[tuple[str, str, QuerySet, str, str]] = []
-    if user.has_perm("complaints.confirm_complaint"):
+    if perms.can_confirm(user):
         specs.append(
             (
                 "confirm",
@@ -116,7 +116,7 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
             "warning",
         )
     )
-    if user.has_perm("complaints.revisit_complaint"):
+    if perms.can_revisit(user):
         specs.append(
             (
                 "revisit",
@@ -144,7 +144,7 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
             "danger",
         )
     )
-    if user.has_perm("complaints.change_slapolicy"):  # management decides extensions
+    if perms.can_decide_extensions(user):
         waiting = DeadlineExtension.objects.filter(complaint=OuterRef("pk"), status="pending")
         specs.insert(
             0,
@@ -211,6 +211,28 @@ def earlier_complaints_of(
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return list(qs.order_by("-received_at")[:limit])
+
+
+def group_candidates(
+    *, estate_id, category_id, at: dt.datetime, policy: DeskPolicy | None = None, exclude_pk=None
+):
+    """Open complaints of the same property and category within the group window (archived
+    ones are done and are not pulled into a new group)."""
+    policy = policy or DeskPolicy.current()
+    window = dt.timedelta(hours=policy.group_window_hours)
+    qs = (
+        Complaint.objects.filter(
+            estate_id=estate_id,
+            category_id=category_id,
+            received_at__gte=at - window,
+            received_at__lte=at + window,
+        )
+        .exclude(validity=Complaint.Validity.INVALID)
+        .exclude(state=Complaint.State.CLOSED)
+    )
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs
 
 
 def group_hint(

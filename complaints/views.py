@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from . import permissions as perms
 from . import selectors, services
 from .actions import ACTIONS, available_actions
 from .forms import (
@@ -26,11 +27,8 @@ from .forms import (
     SearchForm,
 )
 from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
-from .models.complaint import may_handle
 from .services import Conflict, ServiceError
 from .services.timeline import record_event
-from .services.workflow import may_sign
-from .sla.extensions import may_decide
 
 LAST_CHANNEL = "desk_last_channel"
 
@@ -182,30 +180,24 @@ def _detail_context(request, complaint, *, bound=None, bound_action=None):
         "active_order": order,
         "can_sign": order is not None
         and order.status == WorkOrder.Status.PENDING
-        and may_sign(order, request.user),
+        and perms.can_sign(request.user, order),
         "can_progress": complaint.is_open
         and complaint.state != Complaint.State.RECEIVED
-        and (
-            request.user.has_perm("complaints.confirm_complaint")
-            or (order is not None and may_sign(order, request.user))
-        ),
-        "can_dispatch": request.user.has_perm("complaints.confirm_complaint")
+        and perms.can_report_progress(request.user, complaint),
+        "can_dispatch": perms.can_dispatch(request.user, complaint)
         and complaint.state in (Complaint.State.CONFIRMED, Complaint.State.INVESTIGATED),
         "progress_form": ProgressForm(prefix="progress"),
         "extension_form": ExtensionRequestForm(prefix="extension"),
         "can_extend": complaint.is_open
         and not complaint.resolved_at
         and complaint.resolve_due_at is not None
-        and (
-            may_handle(complaint, request.user)
-            or request.user.has_perm("complaints.confirm_complaint")
-        )
+        and perms.can_request_extension(request.user, complaint)
         and not any(e.status == "pending" for e in complaint.extensions.all()),
         "extensions": [
             (
                 e,
                 ExtensionDecisionForm(prefix=f"decide{e.pk}")
-                if e.status == "pending" and may_decide(e, request.user)
+                if e.status == "pending" and perms.can_decide_extension(request.user, e)
                 else None,
             )
             for e in complaint.extensions.all()
@@ -216,13 +208,11 @@ def _detail_context(request, complaint, *, bound=None, bound_action=None):
         and complaint.severity
         and complaint.validity != Complaint.Validity.INVALID
         and not complaint.resolved_at
-        and (
-            may_handle(complaint, request.user)
-            or request.user.has_perm("complaints.confirm_complaint")
-        ),
+        and perms.can_agree_deadline(request.user, complaint),
         "booking_form": RevisitBookingForm(prefix="booking"),
         "can_book_revisit": complaint.state == Complaint.State.RESOLVED
-        and request.user.has_perm("complaints.revisit_complaint"),
+        and perms.can_book_revisit(request.user, complaint),
+        "can_reveal_phone": perms.can_reveal_phone(request.user, complaint),
         "now": timezone.now(),
     }
 
@@ -380,7 +370,7 @@ def attachment_download(request, pk, attachment_id):
 def reveal_phone(request, pk):
     """Show a resident's full number for a call, and note on the timeline who looked."""
     complaint = _visible_or_404(request.user, pk)
-    if not request.user.has_perm("complaints.revisit_complaint"):
+    if not perms.can_reveal_phone(request.user, complaint):
         raise PermissionDenied
     record_event(complaint, ComplaintEvent.Kind.PHONE_REVEALED, by=request.user)
     number = complaint.contact_phone.as_national if complaint.contact_phone else ""

@@ -1,4 +1,5 @@
-"""Seed the four standard departments and the five role groups with their permissions."""
+"""Seed the four standard departments.  (The role groups and their permissions are applied
+after every migrate from the table in complaints/roles.py.)"""
 
 from django.db import migrations
 
@@ -10,27 +11,10 @@ DEPARTMENTS = [
 ]
 
 
-READ = ["residents.view_property", "residents.view_building", "residents.view_unit",
-        "residents.view_resident"]
-WRITE = ["residents.add_resident", "residents.change_resident", "residents.add_unit",
-         "residents.change_unit"]
-# Frozen here: later migrations re-sync the groups with the permissions of their time.
-PERMISSIONS = {
-    "front_desk": READ + WRITE,
-    "supervisor": READ + WRITE,
-    "department_head": READ,
-    "manager": READ + WRITE,
-    "general_manager": READ + WRITE,
-}
-
-
 def seed(apps, schema_editor):
-    from complaints.roles import sync_role_groups
-
     Department = apps.get_model("complaints", "Department")
     for code, name, order in DEPARTMENTS:
         Department.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
-    sync_role_groups(apps, PERMISSIONS)
 
 
 class Migration(migrations.Migration):

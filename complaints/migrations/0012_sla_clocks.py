@@ -1,5 +1,5 @@
 """The SLA engine's running deadlines (one Clock row per complaint and deadline), night duty
-(office hours, urgent complaints and categories, the night-duty role), agreed deadlines and
+(office hours, urgent complaints and categories), agreed deadlines and
 revisit deadlines, and deadlines in minutes.
 
 The sweep's old markers on the complaint (resolve_level, management_told, reminders_sent,
@@ -39,7 +39,6 @@ def forwards(apps, schema_editor):
     SlaPolicy = apps.get_model("complaints", "SlaPolicy")
     OfficeHours = apps.get_model("complaints", "OfficeHours")
     Category = apps.get_model("complaints", "Category")
-    Group = apps.get_model("auth", "Group")
 
     for policy in SlaPolicy.objects.all():
         if policy.answer_hours:
@@ -54,36 +53,6 @@ def forwards(apps, schema_editor):
             Category.objects.create(
                 parent=parent, code=code, name=name, is_urgent=True, sort_order=90
             )
-    # Management keeps the office hours; the supervisor reads them.
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("complaints")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    hours = {p.codename: p for p in Permission.objects.filter(
-        content_type__app_label="complaints", codename__endswith="_officehours")}
-    for name, codes in {
-        "manager": ["view_officehours", "change_officehours"],
-        "general_manager": ["view_officehours", "change_officehours"],
-        "supervisor": ["view_officehours", "view_clock"],
-    }.items():
-        group = Group.objects.filter(name=name).first()
-        if group is not None:
-            group.permissions.add(*(hours[c] for c in codes if c in hours))
-    view_clock = Permission.objects.filter(
-        content_type__app_label="complaints", codename="view_clock").first()
-    for name in ("manager", "general_manager", "supervisor"):
-        group = Group.objects.filter(name=name).first()
-        if group is not None and view_clock is not None:
-            group.permissions.add(view_clock)
-
-    desk = Group.objects.filter(name="front_desk").first()
-    night, _created = Group.objects.get_or_create(name="night_duty")
-    if desk is not None:
-        night.permissions.set(desk.permissions.all())
-
     # The markers of the old sweep become clock levels; the next sweep re-reads each clock
     # (next_at = now) and the escalations' unique key keeps it from repeating any breach.
     policies = {p.severity: p for p in SlaPolicy.objects.all()}
@@ -245,6 +214,10 @@ class Migration(migrations.Migration):
             model_name='complaintevent',
             name='kind',
             field=models.CharField(choices=[('created', 'received'), ('transition', 'state changed'), ('classified', 'classified'), ('dispatched', 'dispatched'), ('signed', 'signed for'), ('progress', 'progress'), ('note', 'note'), ('revisit', 'revisit'), ('attachment', 'attachment'), ('group', 'group complaint'), ('reopened', 'reopened'), ('phone', 'phone number viewed'), ('escalated', 'escalated'), ('extension', 'deadline extension'), ('agreed', 'time agreed with the resident')], max_length=12, verbose_name='kind'),
+        ),
+        migrations.AlterModelOptions(
+            name='deadlineextension',
+            options={'ordering': ['-requested_at', '-id'], 'permissions': [('decide_supervisor_extensions', 'Can decide extensions a supervisor approves'), ('decide_manager_extensions', 'Can decide extensions a manager approves'), ('decide_general_manager_extensions', 'Can decide extensions the general manager approves')], 'verbose_name': 'deadline extension', 'verbose_name_plural': 'deadline extensions'},
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
         migrations.RemoveIndex(

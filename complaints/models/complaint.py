@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .. import permissions as perms
 from .org import Department
 from .taxonomy import Category
 
@@ -55,17 +56,6 @@ def has_plan(complaint: Complaint) -> bool:
 @condition(_("Record the result of the handling first."))
 def has_result(complaint: Complaint) -> bool:
     return bool(complaint.result_note.strip())
-
-
-def may_handle(complaint: Complaint, user) -> bool:
-    """The head of the department holding the work order, or anyone allowed to handle any."""
-    if user.has_perm("complaints.handle_any_work_order"):
-        return True
-    if not user.has_perm("complaints.handle_work_order"):
-        return False
-    order = complaint.active_work_order
-    profile = getattr(user, "staff_profile", None)
-    return bool(order and profile and profile.department_id == order.department_id)
 
 
 class ComplaintQuerySet(models.QuerySet):
@@ -398,7 +388,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         source=State.RECEIVED,
         target=State.CONFIRMED,
         conditions=[is_classified],
-        permission="complaints.confirm_complaint",
+        permission=perms.for_transition(perms.can_confirm),
         custom={"label": _("Confirm")},
     )
     def confirm(self):
@@ -409,7 +399,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         source=State.CONFIRMED,
         target=State.CLOSED,
         conditions=[is_invalid, has_explanation],
-        permission="complaints.confirm_complaint",
+        permission=perms.for_transition(perms.can_confirm),
         custom={"label": _("Close as invalid")},
     )
     def close_invalid(self):
@@ -420,7 +410,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         source=State.CONFIRMED,
         target=State.INVESTIGATED,
         conditions=[work_order_signed, has_plan],
-        permission=may_handle,
+        permission=perms.for_transition(perms.can_handle),
         custom={"label": _("Record investigation")},
     )
     def investigate(self):
@@ -431,7 +421,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         source=State.INVESTIGATED,
         target=State.RESOLVED,
         conditions=[work_order_signed, has_result],
-        permission=may_handle,
+        permission=perms.for_transition(perms.can_handle),
         custom={"label": _("Resolve")},
     )
     def resolve(self):
@@ -441,7 +431,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.RESOLVED,
         target=State.REVISITED,
-        permission="complaints.revisit_complaint",
+        permission=perms.for_transition(perms.can_revisit),
         custom={"label": _("Revisit: satisfied")},
     )
     def revisit_satisfied(self):
@@ -451,7 +441,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.RESOLVED,
         target=State.INVESTIGATED,
-        permission="complaints.revisit_complaint",
+        permission=perms.for_transition(perms.can_revisit),
         custom={"label": _("Revisit: unsatisfied")},
     )
     def revisit_unsatisfied(self):
@@ -462,7 +452,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.REVISITED,
         target=State.CLOSED,
-        permission="complaints.close_complaint",
+        permission=perms.for_transition(perms.can_close),
         custom={"label": _("Close")},
     )
     def close(self):
@@ -472,7 +462,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.CLOSED,
         target=State.RECEIVED,
-        permission="complaints.reopen_complaint",
+        permission=perms.for_transition(perms.can_reopen),
         custom={"label": _("Reopen")},
     )
     def reopen(self):

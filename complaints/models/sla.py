@@ -190,6 +190,16 @@ class DeadlineExtension(models.Model):
         ordering = ["-requested_at", "-id"]
         verbose_name = _("deadline extension")
         verbose_name_plural = _("deadline extensions")
+        # Who decides is the policy's approver role for the class; each role has its
+        # permission (complaints.roles), so a more senior role holds the junior ones too.
+        permissions = [
+            ("decide_supervisor_extensions", _("Can decide extensions a supervisor approves")),
+            ("decide_manager_extensions", _("Can decide extensions a manager approves")),
+            (
+                "decide_general_manager_extensions",
+                _("Can decide extensions the general manager approves"),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["complaint"],

@@ -16,16 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import permissions as perms
 from ..models import Complaint, ComplaintEvent
-from ..models.complaint import may_handle
 from ..sla import deadlines
 from ..sla.notifications import local
 from .errors import ServiceError
 from .timeline import record_event
-
-
-def _may_agree(complaint: Complaint, user) -> bool:
-    return may_handle(complaint, user) or user.has_perm("complaints.confirm_complaint")
 
 
 @transaction.atomic
@@ -33,7 +29,7 @@ def complaint_agree_deadline(
     *, complaint: Complaint, by, due_at: dt.datetime, note: str
 ) -> Complaint:
     """Record the resolution deadline agreed with the resident (earlier or later)."""
-    if not _may_agree(complaint, by):
+    if not perms.can_agree_deadline(by, complaint):
         raise PermissionDenied(
             _("Only the desk or the department handling it may agree a deadline.")
         )
@@ -68,7 +64,7 @@ def complaint_book_revisit(
     *, complaint: Complaint, by, at: dt.datetime, note: str = ""
 ) -> Complaint:
     """Book the revisit at the time the resident asked for."""
-    if not by.has_perm("complaints.revisit_complaint"):
+    if not perms.can_book_revisit(by, complaint):
         raise PermissionDenied(_("You may not revisit complaints."))
     if complaint.state != Complaint.State.RESOLVED:
         raise ServiceError(_("Only a resolved complaint waits for its revisit."))

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import permissions as perms
 from ..models import Complaint, ComplaintEvent
 from ..sla import deadlines
 from ..sla.rules import Rules
@@ -33,7 +34,7 @@ def complaint_reclassify(
     rules: Rules | None = None,
 ) -> Complaint:
     """Give the complaint another class; ``by`` is None when a rule of the system does it."""
-    if by is not None and not by.has_perm("complaints.confirm_complaint"):
+    if by is not None and not perms.can_reclassify(by, complaint):
         raise PermissionDenied(_("You may not change the class of complaints."))
     if severity not in Complaint.Severity.values:
         raise ServiceError(_("Choose a class."))

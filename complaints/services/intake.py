@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import permissions as perms
 from .. import policies
 from ..models import (
     Attachment,
@@ -19,6 +20,7 @@ from ..models import (
     ComplaintSequence,
     DeskPolicy,
 )
+from ..selectors import group_candidates
 from .errors import ServiceError
 from .timeline import record_event
 
@@ -133,28 +135,6 @@ def refresh_repeat_level(complaint: Complaint, *, policy: DeskPolicy | None = No
     complaint.repeat_level = policies.repeat_level(count)
 
 
-def group_candidates(
-    *, estate_id, category_id, at: dt.datetime, policy: DeskPolicy | None = None, exclude_pk=None
-):
-    """Open complaints of the same property and category within the group window (archived
-    ones are done and are not pulled into a new group)."""
-    policy = policy or DeskPolicy.current()
-    window = dt.timedelta(hours=policy.group_window_hours)
-    qs = (
-        Complaint.objects.filter(
-            estate_id=estate_id,
-            category_id=category_id,
-            received_at__gte=at - window,
-            received_at__lte=at + window,
-        )
-        .exclude(validity=Complaint.Validity.INVALID)
-        .exclude(state=Complaint.State.CLOSED)
-    )
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs
-
-
 def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) -> bool:
     """Mark the complaint and its companions a group complaint once enough households joined.
 
@@ -240,7 +220,7 @@ def complaint_create(
     is_urgent: bool = False,
 ) -> Complaint:
     """Register a complaint as received; nothing is saved if any part of it is invalid."""
-    if not by.has_perm("complaints.add_complaint"):
+    if not perms.can_register(by):
         raise PermissionDenied(_("You may not register complaints."))
     received_at = received_at or timezone.now()
     if resident is not None:
@@ -299,7 +279,7 @@ def complaint_create(
 @transaction.atomic
 def attachment_add(*, complaint: Complaint, upload, by) -> Attachment:
     """Attach a checked photo or PDF to the complaint and note it on the timeline."""
-    if not by.has_perm("complaints.add_attachment"):
+    if not perms.can_attach(by, complaint):
         raise PermissionDenied(_("You may not add attachments."))
     content_type = validate_upload(upload)
     attachment = Attachment(

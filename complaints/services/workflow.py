@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
+from .. import permissions as perms
 from .. import policies
 from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
-from ..models.complaint import may_handle
 from ..roles import display_name
 from ..sla import deadlines
 from .errors import Conflict, ServiceError
@@ -151,7 +151,7 @@ def complaint_dispatch(
     *, complaint: Complaint, department, by, instructions: str = "", rework: bool = False
 ) -> WorkOrder:
     """Send the complaint to a department as a work order; a re-dispatch withdraws the old one."""
-    if not by.has_perm("complaints.confirm_complaint"):
+    if not perms.can_dispatch(by, complaint):
         raise PermissionDenied(_("You may not dispatch complaints."))
     if complaint.state not in (Complaint.State.CONFIRMED, Complaint.State.INVESTIGATED):
         raise ServiceError(
@@ -210,21 +210,10 @@ def _dispatch(*, complaint, department, by, instructions="", rework=False) -> Wo
     return order
 
 
-def may_sign(work_order: WorkOrder, user) -> bool:
-    if user.has_perm("complaints.handle_any_work_order"):
-        return True
-    profile = getattr(user, "staff_profile", None)
-    return bool(
-        user.has_perm("complaints.handle_work_order")
-        and profile is not None
-        and profile.department_id == work_order.department_id
-    )
-
-
 @transaction.atomic
 def work_order_sign(*, work_order: WorkOrder, by) -> WorkOrder:
     """The department head signs for the work order (签收); the time is recorded."""
-    if not may_sign(work_order, by):
+    if not perms.can_sign(by, work_order):
         raise PermissionDenied(
             _("Only %(department)s can sign for this work order.")
             % {"department": work_order.department}
@@ -280,7 +269,7 @@ def complaint_progress(*, complaint: Complaint, by, note: str) -> ComplaintEvent
     note = _require_text(note, _("Write what progress was made."))
     if not complaint.is_open:
         raise ServiceError(_("This complaint is closed; reopen it to add progress."))
-    if not (may_handle(complaint, by) or by.has_perm("complaints.confirm_complaint")):
+    if not perms.can_report_progress(by, complaint):
         raise PermissionDenied(_("You may not report progress on this complaint."))
     return record_event(
         complaint,

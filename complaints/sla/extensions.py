@@ -11,13 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import permissions as perms
 from ..models import Complaint, ComplaintEvent, DeadlineExtension, SlaPolicy
-from ..models.complaint import may_handle
 from ..services.errors import Conflict, ServiceError
 from ..services.timeline import record_event
 from . import deadlines
 from .notifications import local, notify, users_in_role
-from .rules import SENIORITY
 
 
 @transaction.atomic
@@ -28,7 +27,7 @@ def extension_request(
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give the reason for the extension."))
-    if not (may_handle(complaint, by) or by.has_perm("complaints.confirm_complaint")):
+    if not perms.can_request_extension(by, complaint):
         raise PermissionDenied(_("Only the department handling it may ask for more time."))
     if not complaint.is_open or complaint.resolved_at or not complaint.resolve_due_at:
         raise ServiceError(_("Only an open complaint with a resolution deadline can be extended."))
@@ -72,22 +71,12 @@ def extension_request(
     return extension
 
 
-def may_decide(extension: DeadlineExtension, user) -> bool:
-    """The role the policy names for the class, or anyone more senior, decides."""
-    if user.is_superuser:
-        return True
-    policy = SlaPolicy.objects.filter(severity=extension.complaint.severity).first()
-    needed = SENIORITY.get(getattr(policy, "extension_approver", ""), 99)
-    have = max((SENIORITY.get(g.name, 0) for g in user.groups.all()), default=0)
-    return have >= needed
-
-
 @transaction.atomic
 def extension_decide(
     *, extension: DeadlineExtension, by, approve: bool, note: str = ""
 ) -> DeadlineExtension:
     """Approve (the deadline moves) or refuse; either way it goes on the timeline."""
-    if not may_decide(extension, by):
+    if not perms.can_decide_extension(by, extension):
         raise PermissionDenied(_("This extension must be decided by a more senior role."))
     status = DeadlineExtension.Status.APPROVED if approve else DeadlineExtension.Status.REFUSED
     updated = DeadlineExtension.objects.filter(

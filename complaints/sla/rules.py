@@ -11,7 +11,6 @@ from ..models import CalendarDay, DeskPolicy, OfficeHours, SlaPolicy
 
 # Who hears of a breach at each level, in order.
 LEVEL_ROLES = [roles.SUPERVISOR, roles.MANAGER, roles.GENERAL_MANAGER]
-SENIORITY = {roles.SUPERVISOR: 1, roles.MANAGER: 2, roles.GENERAL_MANAGER: 3}
 
 
 def role_above(role: str) -> str | None:
