@@ -187,12 +187,10 @@ class DueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "overdue":
-            return queryset.open().filter(resolved_at__isnull=True, resolve_due_at__lt=now)
+            return queryset.overdue_now(now)
         if self.value() == "today":
             end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-            return queryset.open().filter(
-                resolved_at__isnull=True, resolve_due_at__range=(now, end)
-            )
+            return queryset.due_between(now, end)
         return queryset
 
 
@@ -347,7 +345,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
     def due_state(self, obj):
         if not obj.is_open or obj.resolved_at or not obj.resolve_due_at:
             return "—"
-        if obj.resolve_due_at < timezone.now():
+        if obj.is_overdue(timezone.now()):
             return format_html('<span style="color:#c00;font-weight:bold">{}</span>', _("overdue"))
         return timezone.localtime(obj.resolve_due_at).strftime("%m-%d %H:%M")
 

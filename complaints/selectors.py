@@ -14,7 +14,15 @@ from residents.models import Unit
 from residents.spreadsheet import normalise_phone
 
 from . import permissions as perms
-from .models import Complaint, ComplaintEvent, DeadlineExtension, DeskPolicy, Revisit, WorkOrder
+from .models import (
+    Clock,
+    Complaint,
+    ComplaintEvent,
+    DeadlineExtension,
+    DeskPolicy,
+    Revisit,
+    WorkOrder,
+)
 
 LIST_RELATED = ["category__parent", "department", "unit__building__property", "resident"]
 
@@ -30,10 +38,6 @@ class Queue:
     items: list
     count: int
     tone: str = "secondary"
-
-
-def _open_unresolved(qs):
-    return qs.open().filter(resolved_at__isnull=True)
 
 
 def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> list[Queue]:
@@ -102,7 +106,7 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
         (
             "overdue",
             _("Overdue"),
-            _open_unresolved(base).filter(resolve_due_at__lt=now),
+            base.overdue_now(now),
             "resolve_due_at",
             "danger",
         )
@@ -111,7 +115,7 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
         (
             "due_today",
             _("Due today"),
-            _open_unresolved(base).filter(resolve_due_at__range=(now, end_of_day)),
+            base.due_between(now, end_of_day),
             "resolve_due_at",
             "warning",
         )
@@ -309,7 +313,7 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
     if params.received_to:
         qs = qs.filter(received_at__lt=_day_start(params.received_to + dt.timedelta(days=1)))
     if params.overdue:
-        qs = _open_unresolved(qs).filter(resolve_due_at__lt=timezone.now())
+        qs = qs.overdue_now(timezone.now())
     return qs.order_by("-received_at", "-id")
 
 
@@ -336,6 +340,42 @@ def work_orders_of(user, *, status: str = "") -> QuerySet[WorkOrder]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("status", "complaint__resolve_due_at", "dispatched_at")
+
+
+def work_order_groups(user, *, now: dt.datetime):
+    """The active work orders of the user's department by what they need, each group a
+    queryset (new; overdue; due within 24 hours; in progress), "overdue" as everywhere."""
+    active = work_orders_of(user).filter(status__in=WorkOrder.ACTIVE_STATUSES)
+    signed = active.filter(status=WorkOrder.Status.SIGNED)
+    soon = now + dt.timedelta(hours=24)
+    overdue = Complaint.objects.overdue_now(now)
+    due_soon = Complaint.objects.due_between(now, soon)
+    return [
+        ("new", _("New: to sign for"), active.filter(status=WorkOrder.Status.PENDING)),
+        ("overdue", _("Overdue"), signed.filter(complaint__in=overdue)),
+        ("soon", _("Due within 24 hours"), signed.filter(complaint__in=due_soon)),
+        (
+            "progress",
+            _("In progress"),
+            signed.exclude(complaint__in=overdue).exclude(complaint__in=due_soon),
+        ),
+    ]
+
+
+def overdue_by_department_and_level(overdue: QuerySet[Complaint]):
+    """Overdue complaints per department, by the level their resolution clock has reached
+    (level 1 includes those the sweep has not raised yet)."""
+    levels = Clock.objects.filter(kind=Clock.Kind.RESOLVE, complaint__in=overdue)
+    return (
+        levels.values("complaint__department__name")
+        .annotate(
+            total=Count("id"),
+            level1=Count("id", filter=Q(level__lte=1)),
+            level2=Count("id", filter=Q(level=2)),
+            level3=Count("id", filter=Q(level__gte=3)),
+        )
+        .order_by("-total", "complaint__department__name")
+    )
 
 
 def unread_notifications_count(user) -> int:

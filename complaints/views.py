@@ -454,46 +454,17 @@ def work_orders(request):
         or request.user.has_perm("complaints.handle_any_work_order")
     ):
         raise PermissionDenied
-    orders = selectors.work_orders_of(request.user)
-    active = list(orders.filter(status__in=WorkOrder.ACTIVE_STATUSES)[:200])
     now = timezone.now()
-    soon = now + timezone.timedelta(hours=24)
     groups = [
-        ("new", _("New: to sign for"), [o for o in active if o.status == "pending"]),
-        (
-            "overdue",
-            _("Overdue"),
-            [
-                o
-                for o in active
-                if o.status == "signed"
-                and o.complaint.resolve_due_at
-                and o.complaint.resolve_due_at < now
-            ],
-        ),
-        (
-            "soon",
-            _("Due within 24 hours"),
-            [
-                o
-                for o in active
-                if o.status == "signed"
-                and o.complaint.resolve_due_at
-                and now <= o.complaint.resolve_due_at < soon
-            ],
-        ),
-        (
-            "progress",
-            _("In progress"),
-            [
-                o
-                for o in active
-                if o.status == "signed"
-                and (not o.complaint.resolve_due_at or o.complaint.resolve_due_at >= soon)
-            ],
-        ),
+        (key, title, list(orders[:SHOWN]), orders.count())
+        for key, title, orders in selectors.work_order_groups(request.user, now=now)
     ]
-    return render(request, "complaints/work_orders.html", {"groups": groups, "now": now})
+    return render(
+        request, "complaints/work_orders.html", {"groups": groups, "now": now, "shown": SHOWN}
+    )
+
+
+SHOWN = 100  # rows a work-order group lists; its count is always the full number
 
 
 @login_required

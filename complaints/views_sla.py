@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import selectors
 from .forms import (
     AgreedDeadlineForm,
     ExtensionDecisionForm,
@@ -125,27 +123,13 @@ def notifications_read(request):
 @login_required
 @permission_required("complaints.view_escalation", raise_exception=True)
 def escalations(request):
-    """What is overdue now, by department and level, and the latest escalations."""
+    """What is overdue now, by department and the level its escalation has reached (the
+    sweep's own record), and the latest escalations."""
     now = timezone.now()
     visible = Complaint.objects.visible_to(request.user)
-    overdue = visible.open().filter(resolved_at__isnull=True, resolve_due_at__lt=now)
+    overdue = visible.overdue_now(now)
     late_dispatch = visible.open().filter(dispatched_at__isnull=True, dispatch_due_at__lt=now)
-    by_department = list(
-        overdue.values("department__name")
-        .annotate(
-            total=Count("id"),
-            level1=Count("id", filter=Q(resolve_due_at__gte=now - dt.timedelta(hours=24))),
-            level2=Count(
-                "id",
-                filter=Q(
-                    resolve_due_at__lt=now - dt.timedelta(hours=24),
-                    resolve_due_at__gte=now - dt.timedelta(hours=72),
-                ),
-            ),
-            level3=Count("id", filter=Q(resolve_due_at__lt=now - dt.timedelta(hours=72))),
-        )
-        .order_by("-total", "department__name")
-    )
+    by_department = list(selectors.overdue_by_department_and_level(overdue))
     history = list(
         Escalation.objects.filter(complaint__in=visible)
         .exclude(clock=Escalation.Clock.REMINDER)

@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'running deadline',
                 'verbose_name_plural': 'running deadlines',
-                'ordering': ['complaint', 'kind'],
+                'ordering': ['complaint_id', 'kind'],
             },
         ),
         migrations.CreateModel(
@@ -218,6 +218,11 @@ class Migration(migrations.Migration):
         migrations.AlterModelOptions(
             name='deadlineextension',
             options={'ordering': ['-requested_at', '-id'], 'permissions': [('decide_supervisor_extensions', 'Can decide extensions a supervisor approves'), ('decide_manager_extensions', 'Can decide extensions a manager approves'), ('decide_general_manager_extensions', 'Can decide extensions the general manager approves')], 'verbose_name': 'deadline extension', 'verbose_name_plural': 'deadline extensions'},
+        ),
+        migrations.AddField(
+            model_name='notification',
+            name='claimed_at',
+            field=models.DateTimeField(blank=True, help_text='Set by the worker sending it, so no two workers send it twice.', null=True, verbose_name='being sent since'),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
         migrations.RemoveIndex(

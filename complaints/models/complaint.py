@@ -58,6 +58,19 @@ def has_result(complaint: Complaint) -> bool:
     return bool(complaint.result_note.strip())
 
 
+def overdue_at(at) -> Q:
+    """The one definition of "overdue": past the resolution deadline at the moment ``at``,
+    neither resolved nor closed before it, and not invalid.  ``at`` is now for the desk, the
+    admin, the work orders and the escalation page, and the end of the month (or now) for
+    the monthly statistics, so a past month's figure does not change as time goes by."""
+    return (
+        Q(resolve_due_at__lt=at)
+        & ~Q(resolved_at__lt=at)
+        & ~Q(closed_at__lt=at)
+        & ~Q(validity="invalid")
+    )
+
+
 class ComplaintQuerySet(models.QuerySet):
     def visible_to(self, user) -> ComplaintQuerySet:
         """The one visibility rule: pages, admin and exports all start here.
@@ -81,6 +94,24 @@ class ComplaintQuerySet(models.QuerySet):
 
     def open(self) -> ComplaintQuerySet:
         return self.exclude(state=Complaint.State.CLOSED)
+
+    def unresolved(self) -> ComplaintQuerySet:
+        """Open and not resolved: the department still owes the work."""
+        return self.open().filter(resolved_at__isnull=True)
+
+    def overdue(self, at) -> ComplaintQuerySet:
+        """Past the resolution deadline at ``at`` (see :func:`overdue_at`)."""
+        return self.filter(overdue_at(at))
+
+    def overdue_now(self, now) -> ComplaintQuerySet:
+        """:meth:`overdue` at the present moment, with the terms of the partial index
+        ``complaint_open_resolve_due`` spelled out (at *now* they change nothing: nothing is
+        resolved or closed in the future), so the desks read the index."""
+        return self.unresolved().overdue(now)
+
+    def due_between(self, start, end) -> ComplaintQuerySet:
+        """Unresolved with the resolution deadline in [start, end)."""
+        return self.unresolved().filter(resolve_due_at__gte=start, resolve_due_at__lt=end)
 
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
@@ -379,6 +410,16 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state != self.State.CLOSED
+
+    def is_overdue(self, at) -> bool:
+        """:func:`overdue_at` for one complaint in memory."""
+        return bool(
+            self.resolve_due_at
+            and self.resolve_due_at < at
+            and not (self.resolved_at and self.resolved_at < at)
+            and not (self.closed_at and self.closed_at < at)
+            and self.validity != self.Validity.INVALID
+        )
 
     # --- workflow ------------------------------------------------------------------------
     # Each method only moves the state; the services in complaints.services do the rest

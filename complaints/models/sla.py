@@ -281,7 +281,9 @@ class Clock(models.Model):
     next_at = models.DateTimeField(_("next look"), null=True, blank=True)
 
     class Meta:
-        ordering = ["complaint", "kind"]
+        # By the column, not the complaint's own ordering: no join, so a locking read of a
+        # complaint's clocks locks the clocks alone.
+        ordering = ["complaint_id", "kind"]
         verbose_name = _("running deadline")
         verbose_name_plural = _("running deadlines")
         constraints = [
@@ -327,6 +329,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        _("being sent since"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the worker sending it, so no two workers send it twice."),
+    )
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
 
     class Meta:

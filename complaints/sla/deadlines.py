@@ -260,7 +260,12 @@ def schedule(
         Complaint.objects.filter(pk=complaint.pk).update(**fields)
 
     severity = complaint.severity
-    existing = {c.kind: c for c in Clock.objects.filter(complaint=complaint)}
+    # Locked: a sweep batch holding these clocks commits first, and its levels are what we
+    # build on (a plain read would write the levels from before it back, and the breach
+    # would be raised again).  The sweep never waits on a service in turn (it skips locked
+    # clocks, and the month rule skips a locked complaint), so this cannot deadlock.
+    locked = Clock.objects.select_for_update(of=("self",)).filter(complaint=complaint)
+    existing = {c.kind: c for c in locked.order_by()}
     progress = existing.pop(K.PROGRESS, None)
     wanted_progress = _progress_plan(complaint, rules)
     new, changed = [], []

@@ -12,7 +12,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import roles
@@ -78,12 +78,22 @@ def queue_after_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: queue_delivery(ids))
 
 
+# A worker that claimed a notification and died gives it up after this long.
+CLAIM_EXPIRES = dt.timedelta(minutes=10)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return Q(delivered_at__isnull=True) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+    )
+
+
 def requeue_undelivered(
     *, now: dt.datetime, older_than=dt.timedelta(minutes=5), max_attempts: int = 5
 ) -> int:
     ids = list(
         Notification.objects.filter(
-            delivered_at__isnull=True,
+            _claimable(now),
             created_at__lte=now - older_than,
             attempts__lt=max_attempts,
         ).values_list("pk", flat=True)[:500]
@@ -100,16 +110,20 @@ def deliver(ids: list[int]) -> int:
     for note in Notification.objects.filter(pk__in=ids, delivered_at__isnull=True).select_related(
         "recipient", "complaint"
     ):
-        updated = Notification.objects.filter(pk=note.pk, delivered_at__isnull=True).update(
-            attempts=F("attempts") + 1
+        # Claim it: of two workers given the same id (a re-queue while the first copy was
+        # still waiting in the broker), the conditional update lets exactly one through.
+        now = timezone.now()
+        claimed = Notification.objects.filter(_claimable(now), pk=note.pk).update(
+            claimed_at=now, attempts=F("attempts") + 1
         )
-        if not updated:
+        if not claimed:
             continue
         try:
             for channel in channels():
                 channel.send(note)
         except Exception:
             log.exception("delivery of notification %s failed", note.pk)
+            Notification.objects.filter(pk=note.pk).update(claimed_at=None)  # try again later
             continue
         Notification.objects.filter(pk=note.pk).update(delivered_at=timezone.now())
         sent += 1

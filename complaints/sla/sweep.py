@@ -294,6 +294,11 @@ def progress(ctx: Context, clock: Clock) -> None:
 
 def month(ctx: Context, clock: Clock) -> None:
     c = clock.complaint
+    if not _lock_complaint_or_skip(c):
+        # A service is changing this complaint now: look again in a minute rather than wait
+        # for it while holding this batch's clocks.
+        clock.next_at = ctx.now + dt.timedelta(minutes=1)
+        return
     days = ctx.rules.desk.auto_major_days
     ctx.raise_(
         clock,
@@ -305,6 +310,13 @@ def month(ctx: Context, clock: Clock) -> None:
     )
     clock.level, clock.next_at = 1, None
     ctx.made_major.append(c)
+
+
+def _lock_complaint_or_skip(complaint: Complaint) -> bool:
+    if not connection.features.has_select_for_update_skip_locked:
+        return True  # SQLite: one writer at a time anyway
+    locked = Complaint.objects.select_for_update(skip_locked=True).filter(pk=complaint.pk)
+    return bool(list(locked.values_list("pk", flat=True)))
 
 
 STEPS: dict[str, Callable[[Context, Clock], None]] = {
