@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, ComplaintEvent, DeadlineExtension, Escalation, Revisit
+from complaints.models.complaint import overdue_at
 
 from .models import CorrectiveAction
 
@@ -99,13 +100,8 @@ def resolved_late() -> Q:
 
 
 def overdue(as_of: dt.datetime) -> Q:
-    """Past the resolution deadline at ``as_of`` and neither resolved nor closed before it."""
-    return (
-        Q(resolve_due_at__lt=as_of)
-        & ~Q(resolved_at__lt=as_of)
-        & ~Q(closed_at__lt=as_of)
-        & ~Q(validity=INVALID)
-    )
+    """Past the resolution deadline at ``as_of`` (the complaints' own definition)."""
+    return overdue_at(as_of)
 
 
 def extended() -> Q:
