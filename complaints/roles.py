@@ -83,6 +83,7 @@ _SUPERVISOR = [
     "complaints.view_officehours",
     "complaints.view_clock",
     "complaints.decide_supervisor_extensions",
+    "complaints.archive_complaint",
     "reporting.view_monthly_statistics",
     "reporting.view_correctiveaction",
     "reporting.add_correctiveaction",

@@ -152,6 +152,17 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         ASSIST = "assist", _("assist (not our fault, we help)")
         INVALID = "invalid", _("invalid")
 
+    class Forwarder(models.TextChoices):
+        GROUP = "group", _("the group company")
+        GOVERNMENT = "government", _("a government body")
+        MEDIA = "media", _("the media")
+
+    class ToldBy(models.TextChoices):
+        PHONE = "phone", _("phone")
+        IN_PERSON = "in_person", _("in person")
+        SMS = "sms", _("SMS")
+        ONLINE = "online", _("WeChat / app")
+
     class RepeatLevel(models.TextChoices):
         FIRST = "first", _("first time")
         INTERMEDIATE = "intermediate", _("intermediate (second time)")
@@ -216,6 +227,32 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("received by"),
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints_owned",
+        verbose_name=_("owner"),
+        help_text=_(
+            "首问负责: whoever first received it follows it up and answers the resident, "
+            "until it is handed to someone else."
+        ),
+    )
+    forwarded_by = models.CharField(
+        _("forwarded by"),
+        max_length=12,
+        choices=Forwarder.choices,
+        blank=True,
+        help_text=_("Who passed it on, when it came from an upper level."),
+    )
+    reached_government = models.BooleanField(
+        _("reached a government body"),
+        default=False,
+        help_text=_(
+            "The resident also took it to a government body (12345 hotline, street office…)."
+        ),
+    )
 
     # Classification
     severity = models.CharField(_("class"), max_length=10, choices=Severity.choices, blank=True)
@@ -268,6 +305,39 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     explanation = models.TextField(_("explanation to the resident"), blank=True)
     investigation_plan = models.TextField(_("investigation and plan"), blank=True)
     result_note = models.TextField(_("result"), blank=True)
+    handed_up_to = models.CharField(
+        _("handed up to"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "The superior now handling it, after the resident rejected the plan or was "
+            "unsatisfied again."
+        ),
+    )
+    result_told_at = models.DateTimeField(
+        _("result told to the resident at"), null=True, blank=True
+    )
+    result_told_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("result told by"),
+    )
+    result_told_how = models.CharField(
+        _("result told by way of"), max_length=10, choices=ToldBy.choices, blank=True
+    )
+    archive_proposed_at = models.DateTimeField(_("archiving proposed at"), null=True, blank=True)
+    archive_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("archiving proposed by"),
+    )
+    archive_summary = models.TextField(_("case summary"), blank=True)
 
     # Milestones and deadlines
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
@@ -326,6 +396,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             ("handle_any_work_order", _("Can handle any department's work orders")),
             ("revisit_complaint", _("Can revisit resolved complaints")),
             ("close_complaint", _("Can close complaints")),
+            ("archive_complaint", _("Can review and archive complaints (审核归档)")),
             ("reopen_complaint", _("Can reopen closed complaints")),
         ]
         constraints = [

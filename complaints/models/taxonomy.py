@@ -111,6 +111,14 @@ class DeskPolicy(models.Model):
             "that many hours of signing and of the previous report."
         ),
     )
+    desk_may_archive = models.BooleanField(
+        _("the front desk archives"),
+        default=False,
+        help_text=_(
+            "Off: the desk proposes archiving with a case summary and a supervisor (or higher) "
+            "reviews and closes (审核归档). On: for small companies where the desk closes."
+        ),
+    )
     revisit_within_hours = models.PositiveSmallIntegerField(
         _("revisit within (hours of resolution)"),
         null=True,

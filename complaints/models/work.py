@@ -111,7 +111,11 @@ class Revisit(models.Model):
     )
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices)
-    comment = models.TextField(_("resident's words"), blank=True)
+    comment = models.TextField(_("opinion on the handling"), blank=True)
+    prevention = models.TextField(
+        _("prevention"), blank=True, help_text=_("What would keep it from happening again.")
+    )
+    suggestions = models.TextField(_("suggestions"), blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -193,6 +197,11 @@ class ComplaintEvent(models.Model):
         ESCALATED = "escalated", _("escalated")
         EXTENSION = "extension", _("deadline extension")
         AGREED = "agreed", _("time agreed with the resident")
+        HANDED_UP = "handed_up", _("handed to a superior")
+        TOLD = "told", _("result told to the resident")
+        OWNER = "owner", _("owner changed")
+        ARCHIVE = "archive", _("archiving proposed")
+        LOSS = "loss", _("economic loss to act on")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
