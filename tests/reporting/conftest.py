@@ -92,7 +92,10 @@ def revisit(c, moment, *, desk, satisfaction=Revisit.Satisfaction.SATISFIED, com
 
 
 def close(c, moment, *, desk):
-    step(moment, services.complaint_close, complaint=reload(c), by=desk)
+    """Review and archive: a supervisor's job where the factories provide one (审核归档)."""
+    reviewer = getattr(f, "reviewer", None)
+    by = reviewer() if reviewer is not None else desk
+    step(moment, services.complaint_close, complaint=reload(c), by=by, summary="已处理，住户满意")
     return reload(c)
 
 
