@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from . import forms, services
+from . import permissions as perms
 from .models import Complaint
 
 
@@ -22,6 +23,8 @@ class Action:
     form: type
     run: Callable[[Complaint, Any, dict], Any]
     style: str = "primary"
+    # For an action that is not a transition of the workflow: whether it is offered now.
+    offered: Callable[[Complaint, Any], bool] | None = None
 
 
 def _revisit(c, by, d):
@@ -61,10 +64,68 @@ ACTIONS: dict[str, Action] = {
         Action("revisit_unsatisfied", _("Record revisit"), forms.RevisitForm, _revisit),
         Action(
             "close",
-            _("Close"),
+            _("Review and archive"),
             forms.SummaryForm,
             lambda c, by, d: services.complaint_close(complaint=c, by=by, **d),
             "secondary",
+        ),
+        Action(
+            "propose_archive",
+            _("Propose archiving"),
+            forms.ProposalForm,
+            lambda c, by, d: services.complaint_propose_archive(complaint=c, by=by, **d),
+            "secondary",
+            offered=lambda c, u: (
+                c.state == Complaint.State.REVISITED
+                and not c.archive_proposed_at
+                and perms.can_propose_archive(u, c)
+                and not perms.can_archive(u, c)
+            ),
+        ),
+        Action(
+            "tell_result",
+            _("Resident told the result"),
+            forms.TellResultForm,
+            lambda c, by, d: services.complaint_tell_result(complaint=c, by=by, **d),
+            "success",
+            offered=lambda c, u: (
+                c.is_open
+                and c.resolved_at is not None
+                and c.result_told_at is None
+                and perms.can_tell_result(u, c)
+            ),
+        ),
+        Action(
+            "reject_plan",
+            _("Resident rejects the plan"),
+            forms.ReasonForm,
+            lambda c, by, d: services.complaint_reject_plan(complaint=c, by=by, **d),
+            "outline-danger",
+            offered=lambda c, u: (
+                c.state == Complaint.State.INVESTIGATED and perms.can_follow_up(u, c)
+            ),
+        ),
+        Action(
+            "refuse_final_answer",
+            _("Resident refuses the final answer"),
+            forms.ReasonForm,
+            lambda c, by, d: services.complaint_refuse_final_answer(complaint=c, by=by, **d),
+            "outline-danger",
+            offered=lambda c, u: (
+                c.is_open
+                and bool(c.severity)
+                and not c.is_special
+                and c.state != Complaint.State.RECEIVED
+                and perms.can_reclassify(u, c)
+            ),
+        ),
+        Action(
+            "transfer_owner",
+            _("Hand on to a colleague"),
+            forms.TransferOwnerForm,
+            lambda c, by, d: services.complaint_transfer_owner(complaint=c, by=by, **d),
+            "outline-secondary",
+            offered=lambda c, u: c.is_open and perms.can_transfer_owner(u, c),
         ),
         Action(
             "reopen",
@@ -78,10 +139,10 @@ ACTIONS: dict[str, Action] = {
 
 
 def available_actions(complaint: Complaint, user) -> list[Action]:
-    """Actions whose transition leaves the current state and that the user may take.
-
-    Conditions are left to the service, which explains what is missing; a revisit is one
-    action whatever the outcome.
+    """The actions the user may take now: the workflow's transitions that leave the current
+    state and that the user's permission allows, then the procedure's other actions that are
+    offered.  Conditions are left to the service, which explains what is missing; a revisit
+    is one action whatever the outcome.
     """
     seen, result = set(), []
     for transition in complaint.get_all_state_transitions():
@@ -95,4 +156,5 @@ def available_actions(complaint: Complaint, user) -> list[Action]:
             continue
         seen.add(key)
         result.append(action)
+    result += [a for a in ACTIONS.values() if a.offered is not None and a.offered(complaint, user)]
     return result

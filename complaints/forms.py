@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from .models import Category, Complaint, Department, Revisit
+from .roles import display_name
 
 
 class DeskForm(forms.Form):
@@ -94,7 +95,18 @@ class RevisitForm(DeskForm):
         label=_("satisfaction"), choices=Revisit.Satisfaction.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label=_("resident's words"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("opinion on the handling"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    prevention = forms.CharField(
+        label=_("prevention"),
+        required=False,
+        help_text=_("What would keep it from happening again."),
+        widget=forms.Textarea(attrs={"rows": 1}),
+    )
+    suggestions = forms.CharField(
+        label=_("suggestions"), required=False, widget=forms.Textarea(attrs={"rows": 1})
     )
 
     def clean(self):
@@ -113,8 +125,36 @@ class ReasonForm(DeskForm):
 
 class SummaryForm(DeskForm):
     summary = forms.CharField(
-        label=_("summary for the archive"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("summary for the archive"),
+        required=False,
+        help_text=_("Empty: the summary the desk proposed."),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ProposalForm(DeskForm):
+    summary = forms.CharField(
+        label=_("case summary"),
+        help_text=_("What happened, what was done, what the resident said at the revisit."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TellResultForm(DeskForm):
+    how = forms.ChoiceField(label=_("told by way of"), choices=Complaint.ToldBy.choices)
+    note = forms.CharField(label=_("note"), required=False, max_length=200)
+
+
+class TransferOwnerForm(DeskForm):
+    to = forms.ModelChoiceField(label=_("new owner"), queryset=None)
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services.procedure import owner_candidates
+
+        self.fields["to"].queryset = owner_candidates()
+        self.fields["to"].label_from_instance = lambda u: display_name(u)
 
 
 class DispatchForm(DeskForm):
@@ -165,6 +205,19 @@ class IntakeForm(DeskForm):
         help_text=_("Lift entrapment, flooding, fire, security: dispatched at once, day or night."),
     )
     channel = forms.ChoiceField(label=_("channel"), choices=Complaint.Channel.choices)
+    forwarded_by = forms.ChoiceField(
+        label=_("forwarded by"),
+        required=False,
+        choices=[("", "—"), *Complaint.Forwarder.choices],
+        help_text=_("Only for the channel “forwarded from an upper level”."),
+    )
+    reached_government = forms.BooleanField(
+        label=_("reached a government body"),
+        required=False,
+        help_text=_(
+            "The resident also took it to a government body (12345 hotline, street office…)."
+        ),
+    )
     category = forms.ModelChoiceField(
         label=_("category"), required=False, queryset=Category.objects.filter(is_active=True)
     )

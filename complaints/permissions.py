@@ -88,7 +88,39 @@ def can_reveal_phone(user, complaint=None) -> bool:
 
 
 def can_close(user, complaint=None) -> bool:
+    """Take part in archiving: the desk proposes it (or closes, where the desk policy lets
+    the desk archive), a supervisor or higher reviews and closes (see :func:`can_archive`)."""
     return user.has_perm("complaints.close_complaint")
+
+
+can_propose_archive = can_close
+
+
+def can_archive(user, complaint=None) -> bool:
+    """Review and close (审核归档): a supervisor or higher; the desk too where the desk policy
+    says the desk archives (small companies)."""
+    if user.has_perm("complaints.archive_complaint"):
+        return True
+    if not can_close(user, complaint):
+        return False
+    from .models import DeskPolicy
+
+    return DeskPolicy.current().desk_may_archive
+
+
+def can_tell_result(user, complaint) -> bool:
+    """Tell the resident the result (谁受理、谁回复): the owner, or anyone at the desk."""
+    return bool(
+        (complaint.owner_id and complaint.owner_id == user.pk) or can_confirm(user, complaint)
+    )
+
+
+def can_transfer_owner(user, complaint) -> bool:
+    """Hand the complaint's ownership to a colleague: its owner, or a supervisor or higher."""
+    return bool(
+        (complaint.owner_id and complaint.owner_id == user.pk)
+        or user.has_perm("complaints.archive_complaint")
+    )
 
 
 def can_reopen(user, complaint=None) -> bool:

@@ -16,6 +16,27 @@ def repeat_level(earlier_count: int, *, special: bool = False) -> str:
     return "advanced"
 
 
+def raised_repeat_level(level: str) -> str:
+    """One step up the repeat ladder (first → intermediate → advanced); special stays."""
+    ladder = ["first", "intermediate", "advanced"]
+    if level not in ladder:
+        return level
+    return ladder[min(ladder.index(level) + 1, len(ladder) - 1)]
+
+
+# Who first takes over a complaint handed up, by class; each later hand-over goes one up.
+FIRST_SUPERIOR = {"minor": "supervisor", "important": "manager", "major": "general_manager"}
+LADDER = ["supervisor", "manager", "general_manager"]
+
+
+def next_superior(current: str, severity: str) -> str:
+    """The superior a complaint is handed to next (supervisor → manager → general manager)."""
+    if not current:
+        return FIRST_SUPERIOR.get(severity, "supervisor")
+    index = LADDER.index(current) if current in LADDER else -1
+    return LADDER[min(index + 1, len(LADDER) - 1)]
+
+
 def effective_severity(chosen: str, *, special: bool, group: bool) -> str:
     """A special or group complaint is always major, whatever was chosen."""
     return MAJOR if (special or group) else chosen

@@ -77,6 +77,8 @@ def intake(request):
                     unit=data["room"],
                     is_anonymous=data["is_anonymous"],
                     is_urgent=data["is_urgent"],
+                    forwarded_by=data["forwarded_by"],
+                    reached_government=data["reached_government"],
                     occurred_at=data["occurred_at"],
                     location=data["location"],
                     complained_about=data["complained_about"],
@@ -350,7 +352,9 @@ def complaint_attach(request, pk):
 def attachment_download(request, pk, attachment_id):
     """Attachments are served only through here, to people who may see the complaint."""
     complaint = _visible_or_404(request.user, pk)
-    attachment = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
+    attachment = get_object_or_404(
+        Attachment.objects.visible_to(request.user), pk=attachment_id, complaint=complaint
+    )
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
@@ -471,10 +475,9 @@ SHOWN = 100  # rows a work-order group lists; its count is always the full numbe
 @require_POST
 def work_order_sign(request, order_id):
     order = get_object_or_404(
-        WorkOrder.objects.select_related("complaint", "department"), pk=order_id
+        WorkOrder.objects.visible_to(request.user).select_related("complaint", "department"),
+        pk=order_id,
     )
-    if not Complaint.objects.visible_to(request.user).filter(pk=order.complaint_id).exists():
-        raise Http404(_("No such work order is visible to you."))
     try:
         services.work_order_sign(work_order=order, by=request.user)
     except (ServiceError, PermissionDenied) as exc:

@@ -126,5 +126,15 @@ class Migration(migrations.Migration):
             name='comment',
             field=models.TextField(blank=True, verbose_name='opinion on the handling'),
         ),
+        migrations.AlterField(
+            model_name='clock',
+            name='kind',
+            field=models.CharField(choices=[('dispatch', 'dispatch'), ('notify', 'management informed'), ('answer', 'answer to the resident'), ('resolve', 'resolution'), ('progress', 'daily progress report'), ('month', 'open for a month'), ('reminder', 'reminder before the deadline'), ('revisit', 'revisit'), ('tell', 'result told to the resident')], max_length=10, verbose_name='deadline'),
+        ),
+        migrations.AlterField(
+            model_name='escalation',
+            name='clock',
+            field=models.CharField(choices=[('dispatch', 'dispatch'), ('notify', 'management informed'), ('answer', 'answer to the resident'), ('resolve', 'resolution'), ('progress', 'daily progress report'), ('month', 'open for a month'), ('reminder', 'reminder before the deadline'), ('revisit', 'revisit'), ('tell', 'result told to the resident')], max_length=10, verbose_name='deadline'),
+        ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

@@ -479,6 +479,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         return text if len(text) <= 40 else text[:39] + "…"
 
     @property
+    def handed_up_label(self) -> str:
+        from ..roles import LABELS
+
+        return str(LABELS.get(self.handed_up_to, self.handed_up_to))
+
+    @property
     def is_open(self) -> bool:
         return self.state != self.State.CLOSED
 
@@ -564,7 +570,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.REVISITED,
         target=State.CLOSED,
-        permission=perms.for_transition(perms.can_close),
+        permission=perms.for_transition(perms.can_archive),
         custom={"label": _("Close")},
     )
     def close(self):

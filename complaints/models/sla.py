@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .complaint import Complaint
+from .work import ComplaintOwnedManager
 
 
 class SlaPolicy(models.Model):
@@ -186,6 +187,8 @@ class DeadlineExtension(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
+    objects = ComplaintOwnedManager()
+
     class Meta:
         ordering = ["-requested_at", "-id"]
         verbose_name = _("deadline extension")
@@ -230,6 +233,7 @@ class Escalation(models.Model):
         MONTH = "month", _("open for a month")
         REMINDER = "reminder", _("reminder before the deadline")
         REVISIT = "revisit", _("revisit")
+        TELL = "tell", _("result told to the resident")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("complaint")
@@ -241,6 +245,8 @@ class Escalation(models.Model):
     role = models.CharField(_("raised to"), max_length=20)
     due_at = models.DateTimeField(_("was due"))
     escalated_at = models.DateTimeField(_("escalated at"), default=timezone.now)
+
+    objects = ComplaintOwnedManager()
 
     class Meta:
         ordering = ["-escalated_at", "-id"]
@@ -280,6 +286,8 @@ class Clock(models.Model):
     level = models.PositiveSmallIntegerField(_("escalations raised"), default=0)
     next_at = models.DateTimeField(_("next look"), null=True, blank=True)
 
+    objects = ComplaintOwnedManager()
+
     class Meta:
         # By the column, not the complaint's own ordering: no join, so a locking read of a
         # complaint's clocks locks the clocks alone.
@@ -298,6 +306,14 @@ class Clock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.get_kind_display()} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> NotificationQuerySet:
+        """A notification is its recipient's alone, whoever may see the complaint."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(recipient=user)
 
 
 class Notification(models.Model):
@@ -336,6 +352,8 @@ class Notification(models.Model):
         help_text=_("Set by the worker sending it, so no two workers send it twice."),
     )
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -15,6 +15,24 @@ from .complaint import Complaint
 from .org import Department
 
 
+class ComplaintOwnedQuerySet(models.QuerySet):
+    """The rows that belong to one complaint (its work orders, timeline, files, clocks…).
+
+    One visibility rule, as NetBox's ``restrict()``: a row is visible exactly when its
+    complaint is (:meth:`ComplaintQuerySet.visible_to`), so pages, the admin and exports
+    cannot disagree about who sees a work order or an attachment.
+    """
+
+    complaint_field = "complaint"
+
+    def visible_to(self, user):
+        visible = Complaint.objects.visible_to(user)
+        return self.filter(**{f"{self.complaint_field}__in": visible.values("pk")})
+
+
+ComplaintOwnedManager = models.Manager.from_queryset(ComplaintOwnedQuerySet)
+
+
 class WorkOrder(models.Model):
     """One dispatch of a complaint to a department (派工单); a re-dispatch is a new row."""
 
@@ -60,6 +78,8 @@ class WorkOrder(models.Model):
     )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ComplaintOwnedManager()
 
     class Meta:
         ordering = ["-dispatched_at", "-id"]
@@ -124,6 +144,8 @@ class Revisit(models.Model):
     )
     at = models.DateTimeField(_("revisited at"), default=timezone.now)
 
+    objects = ComplaintOwnedManager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("revisit")
@@ -164,6 +186,8 @@ class Attachment(models.Model):
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = ComplaintOwnedManager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -229,6 +253,8 @@ class ComplaintEvent(models.Model):
         related_name="events",
         verbose_name=_("work order"),
     )
+
+    objects = ComplaintOwnedManager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -9,6 +9,13 @@ from .agreements import complaint_agree_deadline, complaint_book_revisit
 from .classify import complaint_reclassify
 from .errors import Conflict, ServiceError
 from .intake import attachment_add, complaint_create, validate_upload
+from .procedure import (
+    complaint_propose_archive,
+    complaint_refuse_final_answer,
+    complaint_reject_plan,
+    complaint_tell_result,
+    complaint_transfer_owner,
+)
 from .workflow import (
     complaint_close,
     complaint_close_invalid,
@@ -35,10 +42,15 @@ __all__ = [
     "complaint_dispatch",
     "complaint_investigate",
     "complaint_progress",
+    "complaint_propose_archive",
     "complaint_reclassify",
+    "complaint_refuse_final_answer",
+    "complaint_reject_plan",
     "complaint_reopen",
     "complaint_resolve",
     "complaint_revisit",
+    "complaint_tell_result",
+    "complaint_transfer_owner",
     "validate_upload",
     "work_order_sign",
 ]

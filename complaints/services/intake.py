@@ -132,7 +132,13 @@ def refresh_repeat_level(complaint: Complaint, *, policy: DeskPolicy | None = No
         complaint.repeat_level = Complaint.RepeatLevel.SPECIAL
         return
     count = earlier_complaints(complaint, policy=policy).count() if complaint.category_id else 0
-    complaint.repeat_level = policies.repeat_level(count)
+    level = policies.repeat_level(count)
+    if complaint.forwarded_by:  # passed down by the group company, a government body, the media
+        level = Complaint.RepeatLevel.ADVANCED
+    if complaint.handed_up_to:  # raised when handed to a superior: it never falls back
+        ladder = list(Complaint.RepeatLevel.values)
+        level = max(level, complaint.repeat_level, key=ladder.index)
+    complaint.repeat_level = level
 
 
 def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) -> bool:
@@ -148,6 +154,7 @@ def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) 
         return complaint.is_group
     policy = policy or DeskPolicy.current()
     others = group_candidates(
+        user=None,
         estate_id=complaint.estate_id,
         category_id=complaint.category_id,
         at=complaint.received_at,
@@ -218,6 +225,8 @@ def complaint_create(
     group_lead: Complaint | None = None,
     attachments=(),
     is_urgent: bool = False,
+    forwarded_by: str = "",
+    reached_government: bool = False,
 ) -> Complaint:
     """Register a complaint as received; nothing is saved if any part of it is invalid."""
     if not perms.can_register(by):
@@ -247,6 +256,9 @@ def complaint_create(
         received_at=received_at,
         clocks_started_at=received_at,
         is_urgent=is_urgent,
+        owner=by,  # 首问负责: whoever receives it owns it
+        forwarded_by=forwarded_by if channel == Complaint.Channel.FORWARDED else "",
+        reached_government=reached_government or forwarded_by == Complaint.Forwarder.GOVERNMENT,
     )
     complaint.full_clean(exclude=["number", "state"])
     for upload in attachments:

@@ -298,14 +298,25 @@ def complaint_resolve(*, complaint: Complaint, by, result: str) -> Complaint:
 
 @transaction.atomic
 def complaint_revisit(
-    *, complaint: Complaint, by, method: str, satisfaction: str, comment: str = ""
+    *,
+    complaint: Complaint,
+    by,
+    method: str,
+    satisfaction: str,
+    comment: str = "",
+    prevention: str = "",
+    suggestions: str = "",
 ) -> Revisit:
-    """Record the revisit; an unsatisfied resident sends the complaint back for rework."""
+    """Record the revisit's four points (opinion on the handling, prevention, suggestions,
+    satisfaction); an unsatisfied resident sends the complaint back for rework, and the
+    second time also to the superior."""
     revisit = Revisit(
         complaint=complaint,
         method=method,
         satisfaction=satisfaction,
         comment=comment.strip(),
+        prevention=prevention.strip(),
+        suggestions=suggestions.strip(),
         by=by,
         at=timezone.now(),
     )
@@ -325,9 +336,37 @@ def complaint_revisit(
         complaint,
         ComplaintEvent.Kind.REVISIT,
         by=by,
-        note=f"{revisit.get_satisfaction_display()}: {revisit.comment}".rstrip(": "),
+        note=" · ".join(
+            x
+            for x in (
+                f"{revisit.get_satisfaction_display()}: {revisit.comment}".rstrip(": "),
+                revisit.prevention and f"{_('prevention')}: {revisit.prevention}",
+                revisit.suggestions and f"{_('suggestions')}: {revisit.suggestions}",
+            )
+            if x
+        ),
     )
     _transition_event(complaint, from_state, by=by)
+    if not complaint.result_told_at:  # the revisit call tells the result too
+        told = {"visit": Complaint.ToldBy.IN_PERSON, "online": Complaint.ToldBy.ONLINE}
+        complaint.result_told_at, complaint.result_told_by = revisit.at, by
+        complaint.result_told_how = told.get(method, Complaint.ToldBy.PHONE)
+        Complaint.objects.filter(pk=complaint.pk).update(
+            result_told_at=complaint.result_told_at,
+            result_told_by=by,
+            result_told_how=complaint.result_told_how,
+        )
+    if (
+        unsatisfied
+        and complaint.revisits.filter(satisfaction=Revisit.Satisfaction.UNSATISFIED).count() >= 2
+    ):
+        from .procedure import hand_up
+
+        hand_up(
+            complaint,
+            by=by,
+            reason=_("the resident is unsatisfied again: %(words)s") % {"words": revisit.comment},
+        )
     if unsatisfied and last_order is not None:
         _dispatch(
             complaint=complaint,
@@ -343,10 +382,15 @@ def complaint_revisit(
 
 @transaction.atomic
 def complaint_close(*, complaint: Complaint, by, summary: str = "") -> Complaint:
-    """Archive a revisited complaint."""
+    """Review and archive a revisited complaint (审核归档), with the case summary (the one
+    proposed by the desk, unless the reviewer writes another)."""
+    summary = (summary or "").strip() or complaint.archive_summary
+    if complaint.state == Complaint.State.REVISITED and not summary:
+        raise ServiceError(_("Summarise the case before archiving it."))
     from_state = _run_transition(complaint, "close", by=by)
+    complaint.archive_summary = summary
     _save(complaint)
-    _transition_event(complaint, from_state, by=by, note=summary.strip())
+    _transition_event(complaint, from_state, by=by, note=summary)
     deadlines.schedule(complaint)
     return complaint
 

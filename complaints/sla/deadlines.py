@@ -172,6 +172,11 @@ def plan(complaint: Complaint, rules: Rules) -> dict[str, Planned]:
         out[K.MONTH] = Planned(c.received_at, month, unresolved)
     if c.state == Complaint.State.RESOLVED and c.resolved_at:
         out[K.REVISIT] = Planned(c.resolved_at, revisit_due(c, rules), True)
+    if c.resolved_at:
+        # The resident is told the result the same day (谁受理、谁回复): the owner is
+        # reminded at the end of the day if nobody recorded it.
+        told_by = cal.end_of_local_day(c.resolved_at)
+        out[K.TELL] = Planned(c.resolved_at, told_by, is_open and c.result_told_at is None)
     return out
 
 
@@ -214,7 +219,7 @@ def next_look(clock: Clock, severity: str, rules: Rules, now: dt.datetime) -> dt
         return times[clock.level] if clock.level < len(times) else None
     if kind == K.NOTIFY:
         return now if clock.level == 0 else None  # told as soon as classed
-    return clock.due_at if clock.level == 0 else None  # progress (moves daily), month
+    return clock.due_at if clock.level == 0 else None  # progress (moves daily), month, tell
 
 
 def initial_level(clock: Clock, severity: str, rules: Rules, now: dt.datetime) -> int:

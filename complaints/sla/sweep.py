@@ -38,7 +38,7 @@ from .rules import LEVEL_ROLES, Rules, role_above
 
 K = Clock.Kind
 # Breaches that are recorded but do not go on the complaint's timeline.
-QUIET = {K.REMINDER, K.NOTIFY}
+QUIET = {K.REMINDER, K.NOTIFY, K.TELL}
 
 
 @dataclass
@@ -99,7 +99,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
 def _due(ctx: Context, limit: int):
     qs = (
         Clock.objects.filter(next_at__isnull=False, next_at__lte=ctx.now)
-        .select_related("complaint__category", "complaint__department")
+        .select_related("complaint__category", "complaint__department", "complaint__owner")
         .order_by("next_at", "pk")
     )
     if connection.features.has_select_for_update_skip_locked:
@@ -141,6 +141,8 @@ def is_running(c: Complaint, kind: str) -> bool:
         return c.resolved_at is None
     if kind == K.REVISIT:
         return c.state == Complaint.State.RESOLVED
+    if kind == K.TELL:
+        return c.resolved_at is not None and c.result_told_at is None
     if kind == K.MONTH:
         return (
             c.resolved_at is None
@@ -312,6 +314,24 @@ def month(ctx: Context, clock: Clock) -> None:
     ctx.made_major.append(c)
 
 
+def tell(ctx: Context, clock: Clock) -> None:
+    """The day of the resolution is over and nobody recorded telling the resident: remind
+    the owner (or the desk's supervisors, if the complaint has no owner)."""
+    c = clock.complaint
+    people = (
+        [c.owner] if c.owner_id and c.owner.is_active else ctx.recipients.role(roles.SUPERVISOR)
+    )
+    ctx.raise_(
+        clock,
+        1,
+        "owner",
+        _("%(number)s was resolved today: tell the resident the result and record it.")
+        % {"number": c.number},
+        list(people),
+    )
+    clock.level, clock.next_at = 1, None
+
+
 def _lock_complaint_or_skip(complaint: Complaint) -> bool:
     if not connection.features.has_select_for_update_skip_locked:
         return True  # SQLite: one writer at a time anyway
@@ -328,6 +348,7 @@ STEPS: dict[str, Callable[[Context, Clock], None]] = {
     K.PROGRESS: progress,
     K.REVISIT: revisit,
     K.MONTH: month,
+    K.TELL: tell,
 }
 
 

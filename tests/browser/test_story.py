@@ -2,7 +2,9 @@
 
 The front desk takes a phone call by keyboard alone, confirms and dispatches; the engineering
 head signs, investigates and resolves; the resident is unhappy at the revisit, so the work goes
-back as a rework; the head resolves again, the desk revisits and closes. Another department's
+back as a rework; the head resolves again, the desk revisits and proposes archiving, and the
+supervisor reviews and archives (审核归档). When the resident rejects the plan, the complaint is
+handed to the supervisor, who is told. Another department's
 head never sees any of it. The pages open in Simplified Chinese, so states are checked in Chinese.
 """
 
@@ -57,6 +59,7 @@ def people():
         "desk": f.staff("front_desk"),
         "head": f.staff("department_head", department_code="engineering"),
         "other_head": f.staff("department_head", department_code="security"),
+        "supervisor": f.staff("supervisor"),
     }
 
 
@@ -119,6 +122,17 @@ def test_whole_story_in_the_browser(live_server, log_in, people):
     investigate.locator("textarea[name=investigate-plan]").fill("明早九点电工到场，更换楼道灯管")
     submit(investigate)
     expect_state(head, "调查处理中")
+
+    # 3a. The resident rejects the plan on the phone: the desk hands it to the supervisor.
+    desk.goto(f"{url}/complaints/{pk}/")
+    reject = desk.get_by_test_id("action-reject_plan")
+    reject.locator("textarea[name=reject_plan-reason]").fill("业主要求换成更亮的灯")
+    submit(reject)
+    expect(desk.get_by_test_id("handed-up")).to_contain_text("客服主管")
+    assert Complaint.objects.get(pk=pk).handed_up_to == "supervisor"
+    assert people["supervisor"].notifications.filter(complaint_id=pk).exists()
+
+    head.goto(f"{url}/complaints/{pk}/")
     resolve = head.get_by_test_id("action-resolve")
     resolve.locator("textarea[name=resolve-result]").fill("已更换 3 单元 2 梯 12 楼灯管")
     submit(resolve)
@@ -152,9 +166,17 @@ def test_whole_story_in_the_browser(live_server, log_in, people):
     revisit.locator("textarea[name='revisit_satisfied-comment']").fill("现在亮了，谢谢")
     submit(revisit)
     expect_state(desk, "已回访")
-    submit(desk.get_by_test_id("action-close"))
-    expect_state(desk, "已归档")
-    expect(desk.get_by_test_id("timeline").locator("li")).not_to_have_count(0)
+    expect(desk.get_by_test_id("action-close")).to_have_count(0)  # the desk only proposes
+    proposal = desk.get_by_test_id("action-propose_archive")
+    proposal.locator("textarea[name=propose_archive-summary]").fill("灯管老化且亮度不足，已加装")
+    submit(proposal)
+
+    supervisor = log_in(people["supervisor"])
+    supervisor.goto(f"{url}/complaints/{pk}/")
+    expect(supervisor.get_by_test_id("archive-summary")).to_contain_text("灯管老化")
+    submit(supervisor.get_by_test_id("action-close"))
+    expect_state(supervisor, "已归档")
+    expect(supervisor.get_by_test_id("timeline").locator("li")).not_to_have_count(0)
     complaint = Complaint.objects.get(pk=pk)
     assert complaint.state == Complaint.State.CLOSED
     assert complaint.work_orders.count() == 2

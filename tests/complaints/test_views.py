@@ -279,8 +279,16 @@ def test_whole_story_through_the_pages(client, desk, head):
         reverse("complaint-action", args=[c.pk, "revisit_satisfied"]),
         {"revisit_satisfied-method": "phone", "revisit_satisfied-satisfaction": "satisfied"},
     )
+    # The desk proposes archiving with the case summary; a supervisor reviews and closes.
+    post(
+        reverse("complaint-action", args=[c.pk, "propose_archive"]),
+        {"propose_archive-summary": "灯罩老化，已更换；业主满意"},
+    )
+    assert Complaint.objects.get(pk=c.pk).state == "revisited"
+    client.force_login(f.staff("supervisor"))
     post(reverse("complaint-action", args=[c.pk, "close"]), {"close-summary": ""})
-    assert Complaint.objects.get(pk=c.pk).state == "closed"
+    c = Complaint.objects.get(pk=c.pk)
+    assert c.state == "closed" and c.archive_summary == "灯罩老化，已更换；业主满意"
 
 
 # --- lists do not issue a query per row -----------------------------------------------------
