@@ -178,7 +178,9 @@ class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
             "widget",
-            MultipleFileInput(attrs={"accept": "image/*,application/pdf", "multiple": True}),
+            MultipleFileInput(
+                attrs={"accept": "image/*,video/*,application/pdf", "multiple": True}
+            ),
         )
         super().__init__(*args, **kwargs)
 

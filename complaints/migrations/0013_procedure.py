@@ -136,5 +136,10 @@ class Migration(migrations.Migration):
             name='clock',
             field=models.CharField(choices=[('dispatch', 'dispatch'), ('notify', 'management informed'), ('answer', 'answer to the resident'), ('resolve', 'resolution'), ('progress', 'daily progress report'), ('month', 'open for a month'), ('reminder', 'reminder before the deadline'), ('revisit', 'revisit'), ('tell', 'result told to the resident')], max_length=10, verbose_name='deadline'),
         ),
+        migrations.AddField(
+            model_name='deskpolicy',
+            name='video_max_mb',
+            field=models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MinValueValidator(1)], verbose_name='largest video (MB)'),
+        ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

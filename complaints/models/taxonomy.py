@@ -101,6 +101,9 @@ class DeskPolicy(models.Model):
     attachment_max_mb = models.PositiveSmallIntegerField(
         _("largest attachment (MB)"), default=10, validators=[MinValueValidator(1)]
     )
+    video_max_mb = models.PositiveSmallIntegerField(
+        _("largest video (MB)"), default=50, validators=[MinValueValidator(1)]
+    )
     progress_every_hours = models.PositiveSmallIntegerField(
         _("progress reported every (hours)"),
         null=True,

@@ -201,6 +201,10 @@ class Attachment(models.Model):
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
 
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
 
 class ComplaintEvent(models.Model):
     """One line of a complaint's timeline: who did what, when, and from which state to which."""

@@ -33,6 +33,25 @@ ALLOWED_UPLOADS = {
     ".webp": "image/webp",
     ".heic": "image/heic",
     ".pdf": "application/pdf",
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+}
+# ISO base media brands: what an MP4 (or a phone's MOV) says it is in its first box.
+MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"3gp4",
+    b"3gp5",
+    b"dash",
 }
 
 
@@ -49,18 +68,29 @@ def _sniff(head: bytes) -> str | None:
         return "image/heic"
     if head.startswith(b"%PDF-"):
         return "application/pdf"
+    if head[4:8] == b"ftyp" and head[8:12] in MP4_BRANDS:
+        return "video/mp4"
+    if head[4:8] == b"ftyp" and head[8:12] == b"qt  ":
+        return "video/quicktime"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: WebM (Matroska)
+        return "video/webm"
     return None
 
 
 def validate_upload(upload, *, max_bytes: int | None = None) -> str:
     """Check an uploaded file's type (by name and content) and size; return its content type."""
-    if max_bytes is None:
-        max_bytes = DeskPolicy.current().attachment_max_mb * 1024 * 1024
     name = getattr(upload, "name", "") or ""
     suffix = PurePath(name).suffix.lower()
+    if max_bytes is None:
+        policy = DeskPolicy.current()
+        is_video = ALLOWED_UPLOADS.get(suffix, "").startswith("video/")
+        max_bytes = (policy.video_max_mb if is_video else policy.attachment_max_mb) * 1024 * 1024
     if suffix not in ALLOWED_UPLOADS:
         raise ValidationError(
-            _("“%(name)s” is not a photo or PDF. Allowed: JPG, PNG, GIF, WEBP, HEIC, PDF."),
+            _(
+                "“%(name)s” is not a photo, PDF or video. "
+                "Allowed: JPG, PNG, GIF, WEBP, HEIC, PDF, MP4, MOV, WEBM."
+            ),
             code="file_type",
             params={"name": name},
         )

@@ -161,6 +161,8 @@ def test_photo_and_pdf_are_attached_outside_the_web_root(desk, settings):
     ("name", "content", "message"),
     [
         ("virus.exe", b"MZ" + b"\x00" * 40, "not a photo"),
+        ("clip.mp4", b"<html>not a video</html>", "does not contain"),
+        ("clip.mov", PNG, "does not contain"),
         ("fake.jpg", b"<html>hello</html>", "does not contain"),
         ("big.png", PNG + b"\x00" * (2 * 1024 * 1024), "largest allowed"),
     ],
@@ -173,6 +175,37 @@ def test_wrong_type_or_too_large_attachment_is_refused_and_nothing_saved(
         f.complaint(desk, attachments=[SimpleUploadedFile(name, content)])
     assert message in " ".join(exc.value.messages)
     assert Complaint.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  " + b"\x00" * 64
+WEBM = b"\x1a\x45\xdf\xa3" + b"\x00" * 64
+
+
+def test_short_videos_are_accepted_by_their_content(desk):
+    c = f.complaint(
+        desk,
+        attachments=[
+            SimpleUploadedFile("漏水.mp4", MP4),
+            SimpleUploadedFile("IMG_0001.MOV", MOV),
+            SimpleUploadedFile("clip.webm", WEBM),
+        ],
+    )
+    types = sorted(c.attachments.values_list("content_type", flat=True))
+    assert types == ["video/mp4", "video/quicktime", "video/webm"]
+    assert all(a.is_video for a in c.attachments.all())
+
+
+def test_videos_have_their_own_size_limit(desk):
+    DeskPolicy.objects.update(attachment_max_mb=1, video_max_mb=2)
+    big_photo = PNG + b"\x00" * (1024 * 1024 + 1)
+    video = MP4 + b"\x00" * (1024 * 1024 + 1)  # over the photo limit, under the video one
+    f.complaint(desk, attachments=[SimpleUploadedFile("ok.mp4", video)])
+    with pytest.raises(ValidationError):
+        f.complaint(desk, attachments=[SimpleUploadedFile("big.png", big_photo)])
+    with pytest.raises(ValidationError) as exc:
+        f.complaint(desk, attachments=[SimpleUploadedFile("long.mp4", MP4 + b"\x00" * 3 * 1048576)])
+    assert "largest allowed is 2 MB" in " ".join(exc.value.messages)
 
 
 # --- visibility ---------------------------------------------------------------------------
