@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,9 +26,8 @@ from .forms import (
     RevisitBookingForm,
     SearchForm,
 )
-from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
+from .models import Attachment, Complaint, WorkOrder
 from .services import Conflict, ServiceError
-from .services.timeline import record_event
 
 LAST_CHANNEL = "desk_last_channel"
 
@@ -374,13 +373,8 @@ def attachment_download(request, pk, attachment_id):
 def reveal_phone(request, pk):
     """Show a resident's full number for a call, and note on the timeline who looked."""
     complaint = _visible_or_404(request.user, pk)
-    if not perms.can_reveal_phone(request.user, complaint):
-        raise PermissionDenied
-    record_event(complaint, ComplaintEvent.Kind.PHONE_REVEALED, by=request.user)
-    number = complaint.contact_phone.as_national if complaint.contact_phone else ""
-    return HttpResponse(
-        f'<a href="tel:{complaint.contact_phone}" class="fw-bold" data-testid="phone">{number}</a>'
-    )
+    phone = services.phone_reveal(complaint=complaint, by=request.user)
+    return render(request, "complaints/_phone.html", {"phone": phone})
 
 
 @login_required

@@ -15,6 +15,7 @@ from .procedure import (
     complaint_reject_plan,
     complaint_tell_result,
     complaint_transfer_owner,
+    phone_reveal,
 )
 from .workflow import (
     complaint_close,
@@ -51,6 +52,7 @@ __all__ = [
     "complaint_revisit",
     "complaint_tell_result",
     "complaint_transfer_owner",
+    "phone_reveal",
     "validate_upload",
     "work_order_sign",
 ]

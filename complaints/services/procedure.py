@@ -161,6 +161,15 @@ def owner_candidates():
     )
 
 
+@transaction.atomic
+def phone_reveal(*, complaint: Complaint, by):
+    """The full number, for a call to the resident; who looked goes on the timeline (PIPL)."""
+    if not perms.can_reveal_phone(by, complaint):
+        raise PermissionDenied(_("Your role does not see residents' phone numbers."))
+    record_event(complaint, ComplaintEvent.Kind.PHONE_REVEALED, by=by)
+    return complaint.contact_phone
+
+
 # --- archiving -----------------------------------------------------------------------------------
 @transaction.atomic
 def complaint_propose_archive(*, complaint: Complaint, by, summary: str) -> Complaint:
