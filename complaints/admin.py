@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 from import_export.admin import ImportExportMixin
@@ -115,10 +116,31 @@ class OfficeHoursAdmin(ReschedulesOpenComplaints, admin.ModelAdmin):
         return False
 
 
+class VisibleToAdmin:
+    """The admin of rows that belong to a complaint: only those the user may see (the
+    model's ``visible_to``, the one rule pages use too); any other id is not there: 404,
+    not the admin's redirect to its index."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(
+                gettext("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+                % {"name": self.opts.verbose_name, "key": object_id}
+            )
+        return obj
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -392,7 +414,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(VisibleToAdmin, admin.ModelAdmin):
     list_display = [
         "complaint",
         "department",
@@ -406,14 +428,6 @@ class WorkOrderAdmin(admin.ModelAdmin):
     list_filter = ["status", "department", "is_rework"]
     search_fields = ["complaint__number"]
     readonly_fields = [f.name for f in WorkOrder._meta.fields if f.name != "id"]
-
-    def get_queryset(self, request):
-        visible = Complaint.objects.visible_to(request.user)
-        qs = super().get_queryset(request).filter(complaint__in=visible)
-        if not request.user.has_perm("complaints.view_all_complaints"):
-            profile = getattr(request.user, "staff_profile", None)
-            qs = qs.filter(department_id=getattr(profile, "department_id", None))
-        return qs
 
     def has_add_permission(self, request):
         return False
@@ -531,7 +545,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(ReadOnlyAdmin):
+class DeadlineExtensionAdmin(VisibleToAdmin, ReadOnlyAdmin):
     list_display = [
         "complaint",
         "status",
@@ -546,25 +560,11 @@ class DeadlineExtensionAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["complaint__number", "reason"]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(complaint__in=Complaint.objects.visible_to(request.user))
-        )
-
 
 @admin.register(Escalation)
-class EscalationAdmin(ReadOnlyAdmin):
+class EscalationAdmin(VisibleToAdmin, ReadOnlyAdmin):
     list_display = ["complaint", "clock", "level", "role", "due_at", "escalated_at"]
     list_select_related = ["complaint"]
     list_filter = ["clock", "level", "role"]
     search_fields = ["complaint__number"]
     date_hierarchy = "escalated_at"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(complaint__in=Complaint.objects.visible_to(request.user))
-        )

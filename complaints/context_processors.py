@@ -8,7 +8,7 @@ def desk(request):
     key = roles.role_of(user) if user is not None else None
     unread = 0
     if key is not None:
-        from .models import Notification
+        from .selectors import unread_notifications_count
 
-        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        unread = unread_notifications_count(user)
     return {"user_role": key, "user_role_label": roles.LABELS.get(key, ""), "unread": unread}

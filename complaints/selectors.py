@@ -20,6 +20,8 @@ from .models import (
     ComplaintEvent,
     DeadlineExtension,
     DeskPolicy,
+    Escalation,
+    Notification,
     Revisit,
     WorkOrder,
 )
@@ -218,14 +220,25 @@ def earlier_complaints_of(
 
 
 def group_candidates(
-    *, estate_id, category_id, at: dt.datetime, policy: DeskPolicy | None = None, exclude_pk=None
+    *,
+    user,
+    estate_id,
+    category_id,
+    at: dt.datetime,
+    policy: DeskPolicy | None = None,
+    exclude_pk=None,
 ):
     """Open complaints of the same property and category within the group window (archived
-    ones are done and are not pulled into a new group)."""
+    ones are done and are not pulled into a new group).
+
+    ``user=None`` is the system deciding a fact (the intake service marking a group
+    complaint counts every household, whoever registers it); a page passes its user.
+    """
     policy = policy or DeskPolicy.current()
     window = dt.timedelta(hours=policy.group_window_hours)
+    base = Complaint.objects.all() if user is None else Complaint.objects.visible_to(user)
     qs = (
-        Complaint.objects.filter(
+        base.filter(
             estate_id=estate_id,
             category_id=category_id,
             received_at__gte=at - window,
@@ -245,15 +258,12 @@ def group_hint(
     """Recent complaints of other households of the property about the same category."""
     if not (estate_id and category_id):
         return []
-    qs = group_candidates(estate_id=estate_id, category_id=category_id, at=at or timezone.now())
+    qs = group_candidates(
+        user=user, estate_id=estate_id, category_id=category_id, at=at or timezone.now()
+    )
     if exclude_unit_id:
         qs = qs.exclude(unit_id=exclude_unit_id)
-    visible = Complaint.objects.visible_to(user)
-    return list(
-        qs.filter(pk__in=visible.values("pk"))
-        .select_related("unit__building")
-        .order_by("received_at")[:10]
-    )
+    return list(qs.select_related("unit__building").order_by("received_at")[:10])
 
 
 @dataclass
@@ -330,8 +340,9 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def work_orders_of(user, *, status: str = "") -> QuerySet[WorkOrder]:
-    """The work orders of the user's department (all departments for management)."""
-    qs = WorkOrder.objects.select_related(
+    """The work orders of the user's department (all departments for management), among
+    those the user may see at all (``WorkOrder.objects.visible_to``)."""
+    qs = WorkOrder.objects.visible_to(user).select_related(
         "complaint__category__parent", "complaint__unit__building", "department", "signed_by"
     )
     if not user.has_perm("complaints.handle_any_work_order"):
@@ -362,10 +373,12 @@ def work_order_groups(user, *, now: dt.datetime):
     ]
 
 
-def overdue_by_department_and_level(overdue: QuerySet[Complaint]):
-    """Overdue complaints per department, by the level their resolution clock has reached
-    (level 1 includes those the sweep has not raised yet)."""
-    levels = Clock.objects.filter(kind=Clock.Kind.RESOLVE, complaint__in=overdue)
+def overdue_by_department_and_level(user, *, now: dt.datetime):
+    """The complaints the user may see that are overdue at ``now``, per department, by the
+    level their resolution clock has reached (level 1 includes those the sweep has not
+    raised yet)."""
+    overdue = Complaint.objects.visible_to(user).overdue_now(now)
+    levels = Clock.objects.visible_to(user).filter(kind=Clock.Kind.RESOLVE, complaint__in=overdue)
     return (
         levels.values("complaint__department__name")
         .annotate(
@@ -379,7 +392,36 @@ def overdue_by_department_and_level(overdue: QuerySet[Complaint]):
 
 
 def unread_notifications_count(user) -> int:
-    return user.notifications.filter(read_at__isnull=True).count()
+    return Notification.objects.visible_to(user).filter(read_at__isnull=True).count()
+
+
+def notifications_of(user, *, limit: int = 100) -> list[Notification]:
+    """The user's own notifications, newest first."""
+    return list(
+        Notification.objects.visible_to(user)
+        .select_related("complaint")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def escalation_history(user, *, limit: int = 100) -> list[Escalation]:
+    """The latest escalations (not the reminders) of the complaints the user may see."""
+    return list(
+        Escalation.objects.visible_to(user)
+        .exclude(clock=Escalation.Clock.REMINDER)
+        .select_related("complaint__department")
+        .order_by("-escalated_at", "-id")[:limit]
+    )
+
+
+def pending_extensions(user) -> list[DeadlineExtension]:
+    """Extension requests waiting for a decision, of the complaints the user may see."""
+    return list(
+        DeadlineExtension.objects.visible_to(user)
+        .filter(status=DeadlineExtension.Status.PENDING)
+        .select_related("complaint", "requested_by")
+        .order_by("requested_at", "id")
+    )
 
 
 def state_counts(user) -> dict[str, int]:

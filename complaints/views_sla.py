@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +18,7 @@ from .forms import (
     ExtensionRequestForm,
     RevisitBookingForm,
 )
-from .models import Complaint, DeadlineExtension, Escalation, Notification
+from .models import Complaint, DeadlineExtension
 from .services import (
     Conflict,
     ServiceError,
@@ -77,10 +76,9 @@ def book_revisit(request, pk):
 @require_POST
 def extension_decide(request, extension_id):
     extension = get_object_or_404(
-        DeadlineExtension.objects.select_related("complaint"), pk=extension_id
+        DeadlineExtension.objects.visible_to(request.user).select_related("complaint"),
+        pk=extension_id,
     )
-    if not Complaint.objects.visible_to(request.user).filter(pk=extension.complaint_id).exists():
-        raise Http404(_("No such complaint is visible to you."))
     form = ExtensionDecisionForm(request.POST, prefix=f"decide{extension.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose approve or refuse."))
@@ -103,9 +101,7 @@ def extension_decide(request, extension_id):
 
 @login_required
 def notifications(request):
-    items = list(
-        request.user.notifications.select_related("complaint").order_by("-created_at", "-id")[:100]
-    )
+    items = selectors.notifications_of(request.user)
     return render(request, "complaints/notifications.html", {"items": items})
 
 
@@ -129,18 +125,9 @@ def escalations(request):
     visible = Complaint.objects.visible_to(request.user)
     overdue = visible.overdue_now(now)
     late_dispatch = visible.open().filter(dispatched_at__isnull=True, dispatch_due_at__lt=now)
-    by_department = list(selectors.overdue_by_department_and_level(overdue))
-    history = list(
-        Escalation.objects.filter(complaint__in=visible)
-        .exclude(clock=Escalation.Clock.REMINDER)
-        .select_related("complaint__department")
-        .order_by("-escalated_at", "-id")[:100]
-    )
-    pending = list(
-        DeadlineExtension.objects.filter(status="pending", complaint__in=visible)
-        .select_related("complaint", "requested_by")
-        .order_by("requested_at")
-    )
+    by_department = list(selectors.overdue_by_department_and_level(request.user, now=now))
+    history = selectors.escalation_history(request.user)
+    pending = selectors.pending_extensions(request.user)
     return render(
         request,
         "complaints/escalations.html",
@@ -158,4 +145,4 @@ def escalations(request):
 def unread_count(request) -> int:
     if not request.user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    return selectors.unread_notifications_count(request.user)

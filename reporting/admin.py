@@ -8,6 +8,7 @@ from functools import partial, update_wrapper
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
@@ -97,7 +98,20 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         from django.db.models import Count
 
-        return super().get_queryset(request).annotate(n_complaints=Count("complaints"))
+        # Only the actions whose complaints the user may see (the complaints' one rule).
+        return (
+            super()
+            .get_queryset(request)
+            .visible_to(request.user)
+            .annotate(n_complaints=Count("complaints"))
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        # Outside the user's visible set an action is not there: 404, not a redirect.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
     @admin.display(description=_("complaints"), ordering="n_complaints")
     def complaint_count(self, obj):

@@ -102,6 +102,19 @@ class CorrectiveActionQuerySet(models.QuerySet):
     def open(self) -> CorrectiveActionQuerySet:
         return self.filter(status=CorrectiveAction.Status.OPEN)
 
+    def visible_to(self, user) -> CorrectiveActionQuerySet:
+        """The actions whose every complaint the user may see (``Complaint.visible_to``), so
+        an action never shows another department's complaints; an action linked to no
+        complaint only to those who may see every complaint."""
+        from complaints.models import Complaint
+
+        visible = Complaint.objects.visible_to(user).values("pk")
+        hidden = Complaint.objects.exclude(pk__in=visible)
+        linked = Q(complaints__in=visible)
+        if user.has_perm("complaints.view_all_complaints"):
+            linked |= Q(complaints__isnull=True)
+        return self.filter(pk__in=self.filter(linked).values("pk")).exclude(complaints__in=hidden)
+
 
 class CorrectiveAction(models.Model):
     """One non-conformity with its cause analysis and corrective / preventive action.
