@@ -372,6 +372,12 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
         return timezone.localtime(obj.resolve_due_at).strftime("%m-%d %H:%M")
 
     # --- transitions through the services -------------------------------------------------
+    # django-fsm-2's public hooks choose labels and forms; two private ones are overridden on
+    # purpose, because its public path does not serve here: it lists only transitions whose
+    # conditions already hold (but "record the investigation" holds only once the form's plan
+    # is typed), and it calls the model's transition method and saves, which would skip the
+    # service (permission sentence, timeline, clocks).  Both go to complaints.actions, the
+    # same table the desk pages use.
     def get_fsm_block_label(self, fsm_field_name):
         return _("Actions")
 
