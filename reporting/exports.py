@@ -1,4 +1,4 @@
-"""The month's tables as an XLSX workbook (one sheet per table) and as one CSV file.
+"""The period's tables as an XLSX workbook (one sheet per table) and as one CSV file.
 
 Every text cell goes through :func:`residents.spreadsheet.neutralise`, so a complaint text or
 a name starting with ``=`` reaches the reader as text, never as a formula.
@@ -19,7 +19,6 @@ from openpyxl.utils import get_column_letter
 
 from residents.spreadsheet import neutralise
 
-from . import periods
 from .selectors import Statistics
 from .tables import COUNT, DATE, DATETIME, DELTA, MONEY, POINTS, RATE, Cell, Table, display
 
@@ -46,15 +45,16 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 def report_title(stats: Statistics) -> str:
     where = stats.estate.name if stats.estate else _("all properties")
-    return _("Monthly complaint statistics %(month)s — %(where)s") % {
-        "month": periods.month_label(stats.month),
+    return _("Complaint statistics %(period)s — %(where)s") % {
+        "period": stats.period.label,
         "where": where,
     }
 
 
 def filename(stats: Statistics, extension: str) -> str:
+    """``complaint-statistics-2026-10.xlsx``, ``…-2026-W43…``, ``…-2026-Q4…``, ``…-2026…``."""
     suffix = f"-{stats.estate.code}" if stats.estate else ""
-    return f"complaint-statistics-{periods.month_label(stats.month)}{suffix}.{extension}"
+    return f"complaint-statistics-{stats.period.label}{suffix}.{extension}"
 
 
 def sheet_value(cell: Cell | None):

@@ -172,6 +172,14 @@ def loss_above(threshold) -> Q:
     return Q(economic_loss__gt=threshold) & ~Q(validity=INVALID)
 
 
+def reached_government() -> Q:
+    """Valid complaints that reached a government body: the resident took it there, or a
+    government body forwarded it to us (the yearly target allows at most one)."""
+    return Q(validity=Complaint.Validity.VALID) & (
+        Q(reached_government=True) | Q(forwarded_by=Complaint.Forwarder.GOVERNMENT)
+    )
+
+
 @dataclass(frozen=True)
 class Figure:
     label: str
@@ -204,5 +212,8 @@ FIGURES: dict[str, Figure] = {
     ),
     "no_corrective_action": Figure(
         _("without a corrective action"), lambda as_of: corrective_action_missing()
+    ),
+    "reached_government": Figure(
+        _("valid, reached a government body"), lambda as_of: reached_government()
     ),
 }

@@ -63,6 +63,14 @@ class ReportingSettings(models.Model):
         default=Decimal("100.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    government_target = models.PositiveSmallIntegerField(
+        _("valid complaints reaching a government body per year (at most)"),
+        default=1,
+        help_text=_(
+            "The statistics mark a year with more valid complaints that reached a government "
+            "body (taken there by the resident, or forwarded by it) than this."
+        ),
+    )
     send_monthly_report = models.BooleanField(_("e-mail the monthly report"), default=True)
     report_day = models.PositiveSmallIntegerField(
         _("send on day of month"),

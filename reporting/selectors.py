@@ -1,8 +1,11 @@
-"""The monthly statistics (客户投诉统计分析表), computed in the database.
+"""The complaint statistics (客户投诉统计分析表) of a week, month, quarter or year, computed in
+the database.
 
-Every figure is an aggregate (``Count(filter=...)``, ``TruncMonth``, ``Sum``) over the
-complaints *received* in the month (local time); Python only arranges the few aggregated rows.
-A month costs the same dozen queries however many complaints it holds.
+Every figure is an aggregate (``Count(filter=...)``, ``TruncMonth`` and its kin, ``Sum``) over
+the complaints *received* in the period (local time); Python only arranges the few aggregated
+rows.  A period costs the same dozen queries however many complaints it holds.  Figures that
+depend on the moment (overdue) are judged at ``as_of`` = min(end of the period, now), so a
+past period's report does not change as time passes.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 from django.utils import timezone
 
 from complaints.models import Category, Complaint, Department, Revisit
@@ -22,7 +25,15 @@ from residents.models import Property
 from . import figures, periods
 from .models import CorrectiveAction, ReportingSettings
 
-TREND_MONTHS = 12
+# How many periods the trend shows, the chosen one last.
+TREND_LENGTH = {periods.WEEK: 12, periods.MONTH: 12, periods.QUARTER: 8, periods.YEAR: 5}
+TREND_MONTHS = TREND_LENGTH[periods.MONTH]
+_TRUNC = {
+    periods.WEEK: TruncWeek,
+    periods.MONTH: TruncMonth,
+    periods.QUARTER: TruncQuarter,
+    periods.YEAR: TruncYear,
+}
 CHANNELS = list(Complaint.Channel)
 SEVERITIES = list(Complaint.Severity)
 VALIDITIES = list(Complaint.Validity)
@@ -35,7 +46,7 @@ def _count(q: Q | None = None) -> Count:
 
 
 def _trend_metrics() -> dict[str, Count]:
-    """Figures kept for every month of the trend (and so for the comparisons)."""
+    """Figures kept for every period of the trend (and so for the comparisons)."""
     metrics = {
         "total": _count(),
         "group": _count(Q(is_group=True)),
@@ -51,8 +62,8 @@ def _trend_metrics() -> dict[str, Count]:
     return metrics
 
 
-def _month_metrics(*, as_of: dt.datetime, threshold: Decimal) -> dict:
-    """Every figure of the month itself: the trend's figures and the rest."""
+def _period_metrics(*, as_of: dt.datetime, threshold: Decimal) -> dict:
+    """Every figure of the period itself: the trend's figures and the rest."""
     missing = figures.corrective_action_missing()
     metrics = _trend_metrics()
     metrics.update(
@@ -90,7 +101,7 @@ def _month_metrics(*, as_of: dt.datetime, threshold: Decimal) -> dict:
 
 @dataclass
 class Rates:
-    """The rates derived from one month's counts (``None`` where nothing to divide by)."""
+    """The rates derived from one period's counts (``None`` where nothing to divide by)."""
 
     counts: dict
     revisits: dict
@@ -111,10 +122,10 @@ class Rates:
 
 
 @dataclass
-class MonthPoint:
-    """One month of the trend."""
+class PeriodPoint:
+    """One period of the trend (or of a comparison): its bounds and trend figures."""
 
-    month: dt.date
+    period: periods.Period
     start: dt.datetime
     end: dt.datetime
     counts: dict
@@ -123,6 +134,42 @@ class MonthPoint:
     @property
     def rates(self) -> Rates:
         return Rates(self.counts, self.revisits)
+
+    @property
+    def month(self) -> dt.date:
+        """The period's first day (for a month: the month, as before)."""
+        return self.period.start
+
+    @property
+    def label(self) -> str:
+        return self.period.label
+
+
+MonthPoint = PeriodPoint
+
+
+@dataclass
+class GovernmentCount:
+    """Valid complaints that reached a government body, by calendar year of receipt: the year
+    of the period's last day up to the period's end, and the whole year before, against the
+    yearly target (at most ``target``)."""
+
+    year: int
+    start: dt.datetime
+    end: dt.datetime
+    count: int
+    previous_start: dt.datetime
+    previous_end: dt.datetime
+    previous_count: int
+    target: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.target
+
+    @property
+    def previous_exceeded(self) -> bool:
+        return self.previous_count > self.target
 
 
 @dataclass
@@ -147,7 +194,7 @@ class DepartmentRow:
 
 @dataclass
 class Statistics:
-    month: dt.date
+    period: periods.Period
     estate: Property | None
     start: dt.datetime
     end: dt.datetime
@@ -155,7 +202,10 @@ class Statistics:
     config: ReportingSettings
     counts: dict
     revisits: dict
-    trend: list[MonthPoint]  # the same month last year first, the month itself last
+    trend: list[PeriodPoint]  # the last TREND_LENGTH periods, the period itself last
+    previous: PeriodPoint
+    last_year: PeriodPoint  # the same period a year earlier
+    government: GovernmentCount
     categories: list[CategoryRow]
     departments: list[DepartmentRow]
     serious: list[Complaint]
@@ -168,16 +218,17 @@ class Statistics:
         return Rates(self.counts, self.revisits)
 
     @property
-    def previous(self) -> MonthPoint:
-        return self.trend[-2]
+    def month(self) -> dt.date:
+        """The period's first day (for a month: the month, as before)."""
+        return self.period.start
 
     @property
-    def last_year(self) -> MonthPoint:
-        return self.trend[0]
+    def kind(self) -> str:
+        return self.period.kind
 
     @property
-    def last_twelve(self) -> list[MonthPoint]:
-        return self.trend[-TREND_MONTHS:]
+    def current(self) -> PeriodPoint:
+        return self.trend[-1]
 
     @property
     def threshold(self) -> Decimal:
@@ -197,12 +248,12 @@ class Statistics:
         return sum(1 for a in self.open_actions if a.is_overdue_on(self.day))
 
 
-def _local_month(value, tz) -> dt.date:
+def _local_day(value, tz) -> dt.date:
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value, tz)
-        return value.date().replace(day=1)
-    return value.replace(day=1)
+        return value.date()
+    return value
 
 
 def _category_rows(counts: dict, categories: list[Category]) -> list[CategoryRow]:
@@ -238,78 +289,122 @@ def _category_rows(counts: dict, categories: list[Category]) -> list[CategoryRow
     return rows
 
 
-def monthly_statistics(
+def _government_count(
+    base: QuerySet[Complaint], period: periods.Period, tz, target: int
+) -> GovernmentCount:
+    """One query: this year's count up to the period's end and last year's whole count."""
+    year = period.last_day.year
+    year_start = periods.Period(periods.YEAR, dt.date(year, 1, 1))
+    start = year_start.bounds(tz)[0]
+    previous_start, previous_end = year_start.previous.bounds(tz)
+    end = period.bounds(tz)[1]
+    counts = (
+        base.filter(received_at__gte=previous_start, received_at__lt=end)
+        .order_by()
+        .aggregate(
+            count=_count(Q(received_at__gte=start) & figures.reached_government()),
+            previous=_count(Q(received_at__lt=previous_end) & figures.reached_government()),
+        )
+    )
+    return GovernmentCount(
+        year=year,
+        start=start,
+        end=end,
+        count=counts["count"],
+        previous_start=previous_start,
+        previous_end=previous_end,
+        previous_count=counts["previous"],
+        target=target,
+    )
+
+
+def monthly_statistics(*, month: dt.date, **kwargs) -> Statistics:
+    """The statistics of the calendar month ``month`` (see :func:`period_statistics`)."""
+    return period_statistics(period=periods.Period.containing(periods.MONTH, month), **kwargs)
+
+
+def period_statistics(
     *,
-    month: dt.date,
+    period: periods.Period,
     estate: Property | None = None,
     complaints: QuerySet[Complaint] | None = None,
     now: dt.datetime | None = None,
     list_limit: int | None = None,
 ) -> Statistics:
-    """The statistics of the complaints received in ``month`` (of ``estate``, if given).
+    """The statistics of the complaints received in ``period`` (of ``estate``, if given),
+    beside the previous period, the same period last year and the trend of the last
+    ``TREND_LENGTH[period.kind]`` periods.
 
     ``complaints`` is where to count from: a page passes
     ``Complaint.objects.visible_to(user)``; tasks and commands count all complaints.
     """
     tz = timezone.get_default_timezone()
     now = now or timezone.now()
-    month = periods.month_start(month)
-    start, end = periods.month_bounds(month, tz)
+    start, end = period.bounds(tz)
     as_of = min(end, now)
     config = ReportingSettings.current()
 
     base = complaints if complaints is not None else Complaint.objects.all()
     if estate is not None:
         base = base.filter(estate=estate)
-    first = periods.add_months(month, -TREND_MONTHS)
-    trend_start = periods.month_bounds(first, tz)[0]
-    in_month = base.filter(received_at__gte=start, received_at__lt=end).order_by()
-    in_trend = base.filter(received_at__gte=trend_start, received_at__lt=end).order_by()
+    trend_periods = period.last(TREND_LENGTH[period.kind])
+    compared = [*trend_periods, period.previous, period.same_last_year]
+    # The trend and the comparisons, in one range or two (the same period last year lies
+    # before the trend when the trend is shorter than a year).
+    in_compared = Q()
+    for first, last in _spans(sorted(set(compared))):
+        in_compared |= Q(received_at__gte=first.bounds(tz)[0], received_at__lt=last.bounds(tz)[1])
+    in_period = base.filter(received_at__gte=start, received_at__lt=end).order_by()
+    in_trend = base.filter(in_compared).order_by()
 
-    counts = in_month.aggregate(
-        **_month_metrics(as_of=as_of, threshold=config.economic_loss_threshold)
+    counts = in_period.aggregate(
+        **_period_metrics(as_of=as_of, threshold=config.economic_loss_threshold)
     )
     counts["loss_total"] = counts["loss_total"] or Decimal("0")
 
-    by_month = {
-        _local_month(row.pop("m"), tz): row
-        for row in in_trend.annotate(m=TruncMonth("received_at", tzinfo=tz))
-        .values("m")
+    trunc = _TRUNC[period.kind]
+
+    def which(value) -> periods.Period:
+        return periods.Period.containing(period.kind, _local_day(value, tz))
+
+    by_period = {
+        which(row.pop("p")): row
+        for row in in_trend.annotate(p=trunc("received_at", tzinfo=tz))
+        .values("p")
         .annotate(**_trend_metrics())
-        .order_by("m")
+        .order_by("p")
     }
-    revisits_by_month = {
-        _local_month(row.pop("m"), tz): row
+    revisits_by_period = {
+        which(row.pop("p")): row
         for row in Revisit.objects.filter(complaint__in=in_trend.values("pk"))
-        .annotate(m=TruncMonth("complaint__received_at", tzinfo=tz))
-        .values("m")
+        .annotate(p=trunc("complaint__received_at", tzinfo=tz))
+        .values("p")
         .annotate(
             total=Count("pk"),
             satisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.SATISFIED)),
             basic=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.BASIC)),
             unsatisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.UNSATISFIED)),
         )
-        .order_by("m")
+        .order_by("p")
     }
     empty_counts = dict.fromkeys(_trend_metrics(), 0)
     empty_revisits = {"total": 0, "satisfied": 0, "basic": 0, "unsatisfied": 0}
-    trend = []
-    for offset in range(TREND_MONTHS + 1):
-        m = periods.add_months(first, offset)
-        m_start, m_end = periods.month_bounds(m, tz)
-        trend.append(
-            MonthPoint(
-                m,
-                m_start,
-                m_end,
-                by_month.get(m, empty_counts),
-                revisits_by_month.get(m, empty_revisits),
-            )
+
+    def point(p: periods.Period) -> PeriodPoint:
+        p_start, p_end = p.bounds(tz)
+        return PeriodPoint(
+            p,
+            p_start,
+            p_end,
+            by_period.get(p, empty_counts),
+            revisits_by_period.get(p, empty_revisits),
         )
+
+    trend = [point(p) for p in trend_periods]
 
     category_counts = {
         row["category_id"]: row["n"]
-        for row in in_month.values("category_id").annotate(n=Count("pk"))
+        for row in in_period.values("category_id").annotate(n=Count("pk"))
     }
     categories = _category_rows(
         category_counts, list(Category.objects.order_by(*Category._meta.ordering, "pk"))
@@ -317,7 +412,7 @@ def monthly_statistics(
 
     department_counts = {
         row.pop("department_id"): row
-        for row in in_month.values("department_id").annotate(
+        for row in in_period.values("department_id").annotate(
             total=_count(),
             resolved=_count(figures.resolved()),
             resolved_in_time=_count(figures.resolved_in_time()),
@@ -336,7 +431,9 @@ def monthly_statistics(
     ]
     departments.append(DepartmentRow(None, department_counts.get(None, empty_department)))
 
-    listed = in_month.select_related("category__parent", "department").order_by("received_at", "pk")
+    listed = in_period.select_related("category__parent", "department").order_by(
+        "received_at", "pk"
+    )
     # A page lists the first ``list_limit`` (its counts link to all of them); exports list all.
     serious = list(
         listed.filter(severity__in=figures.NEEDS_ACTION_SEVERITIES).annotate(
@@ -366,7 +463,7 @@ def monthly_statistics(
     )
 
     return Statistics(
-        month=month,
+        period=period,
         estate=estate,
         start=start,
         end=end,
@@ -375,6 +472,9 @@ def monthly_statistics(
         counts=counts,
         revisits=trend[-1].revisits,
         trend=trend,
+        previous=point(period.previous),
+        last_year=point(period.same_last_year),
+        government=_government_count(base, period, tz, config.government_target),
         categories=categories,
         departments=departments,
         serious=serious,
@@ -382,6 +482,17 @@ def monthly_statistics(
         open_actions=open_actions,
         generated_at=now,
     )
+
+
+def _spans(sorted_periods: list[periods.Period]) -> list[tuple[periods.Period, periods.Period]]:
+    """Runs of adjacent periods as (first, last) pairs."""
+    spans: list[list[periods.Period]] = []
+    for p in sorted_periods:
+        if spans and spans[-1][1].end == p.start:
+            spans[-1][1] = p
+        else:
+            spans.append([p, p])
+    return [(first, last) for first, last in spans]
 
 
 def properties_for_choice() -> QuerySet[Property]:

@@ -1,7 +1,10 @@
-"""The monthly statistics in the admin: the page, its XLSX and CSV exports and the print view.
+"""The statistics in the admin: the page, its XLSX and CSV exports and the print view, for a
+week, a month (the default), a quarter or a year.
 
-The admin hosts the URLs (``MonthlyStatisticsAdmin.get_urls``); each view parses the month,
-asks the selector for the figures and renders them.
+The admin hosts the URLs (``MonthlyStatisticsAdmin.get_urls``); each view parses the period
+(``?kind=quarter&period=2026-Q4``; the older ``?month=2026-10`` still works), asks the
+selector for the figures and renders them.  A bad parameter is answered with the form and its
+message (HTTP 400), never an error page.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from complaints.models import Complaint
 from . import exports, periods, selectors, tables
 from .forms import StatisticsForm
 from .models import STATISTICS_PERMISSION, MonthlyStatistics
+from .tables.wording import next_name, previous_name
 
 
 def may_see_statistics(user) -> bool:
@@ -54,14 +58,18 @@ PAGE_LIST_LIMIT = 200
 def _compute(request, *, list_limit=None):
     """(form, statistics, tables); the last two are ``None`` when the form is not valid."""
     data = request.GET.copy()
-    if not data.get("month"):
-        # Bound with the default month, so that the month box shows what is on the page.
-        data["month"] = periods.month_label(periods.previous_month(timezone.localdate()))
+    if not data.get("period") and data.get("month"):
+        data["period"] = data["month"]  # the older links: ?month=2026-10
+        data.setdefault("kind", periods.MONTH)
+    data.pop("month", None)
     form = StatisticsForm(data)
     if not form.is_valid():
         return form, None, None
-    stats = selectors.monthly_statistics(
-        month=form.cleaned_data["month"],
+    period = form.cleaned_data["period"]
+    # The boxes show the period on the page (the default, or "2026-10" read as a quarter).
+    data["kind"], data["period"] = period.kind, period.label
+    stats = selectors.period_statistics(
+        period=period,
         estate=form.cleaned_data["property"],
         complaints=Complaint.objects.visible_to(request.user),
         list_limit=list_limit,
@@ -69,68 +77,68 @@ def _compute(request, *, list_limit=None):
     return form, stats, tables.build_tables(stats)
 
 
-def _query(stats) -> str:
-    params = {"month": periods.month_label(stats.month)}
+def _params(stats, period: periods.Period) -> str:
+    params = {"kind": period.kind, "period": period.label}
     if stats.estate is not None:
         params["property"] = stats.estate.code
     return urlencode(params)
 
 
+def _query(stats) -> str:
+    return _params(stats, stats.period)
+
+
 def statistics_page(request, *, admin_site):
-    form, stats, month_tables = _compute(request, list_limit=PAGE_LIST_LIMIT)
+    form, stats, built = _compute(request, list_limit=PAGE_LIST_LIMIT)
     properties = list(selectors.properties_for_choice())
     context = {
         **admin_site.each_context(request),
-        "title": _("Monthly complaint statistics"),
+        "title": _("Complaint statistics"),
         "subtitle": exports.report_title(stats) if stats else None,
         "opts": MonthlyStatistics._meta,
         "form": form,
         "stats": stats,
-        "tables": month_tables,
+        "tables": built,
         "show_property": len(properties) > 1 or bool(request.GET.get("property")),
     }
     if stats is not None:
-        by_key = {t.key: t for t in month_tables}
+        by_key = {t.key: t for t in built}
         query = _query(stats)
         context.update(
             {
                 "by_key": by_key,
                 "report_title": exports.report_title(stats),
-                "chart_data": tables.chart_data(stats, month_tables),
+                "chart_data": tables.chart_data(stats, built),
                 "query": query,
                 "cards": _cards(stats, by_key),
-                "previous_query": _shift(stats, -1),
-                "next_query": _shift(stats, 1),
+                "previous_query": _params(stats, stats.period.shift(-1)),
+                "next_query": _params(stats, stats.period.shift(1)),
+                "previous_name": previous_name(stats.kind),
+                "next_name": next_name(stats.kind),
             }
         )
     status = 200 if stats is not None else 400
     return render(request, "admin/reporting/monthly_statistics.html", context, status=status)
 
 
-def _shift(stats, months: int) -> str:
-    params = {"month": periods.month_label(periods.add_months(stats.month, months))}
-    if stats.estate is not None:
-        params["property"] = stats.estate.code
-    return urlencode(params)
-
-
 def _cards(stats, by_key) -> list[dict]:
     """The headline figures above the charts (each is also in a table below)."""
     summary, timeliness, revisits = by_key["summary"], by_key["timeliness"], by_key["revisits"]
+    government = stats.government
     satisfaction = stats.rates.get("satisfaction")
     target = float(stats.config.satisfaction_target) / 100
     coverage = stats.rates.get("revisit_coverage")
     coverage_target = float(stats.config.revisit_target) / 100
     return [
-        {"label": _("complaints received"), "cell": summary.cell("total", "month")},
-        {"label": _("valid complaints"), "cell": summary.cell("validity_valid", "month")},
+        {"label": _("complaints received"), "cell": summary.cell("total", "period")},
+        {"label": _("valid complaints"), "cell": summary.cell("validity_valid", "period")},
         {
             "label": _("major and important"),
             "cell": tables.Cell(
                 stats.counts["severity_major"] + stats.counts["severity_important"],
                 tables.COUNT,
                 {
-                    **summary.cell("total", "month").drill,
+                    **summary.cell("total", "period").drill,
                     "severity__in": "important,major",
                 },
             ),
@@ -152,13 +160,20 @@ def _cards(stats, by_key) -> list[dict]:
             "target": tables.display(target, tables.RATE),
             "below": satisfaction is not None and satisfaction < target,
         },
+        {
+            "label": _("valid complaints that reached a government body (%(year)s)")
+            % {"year": government.year},
+            "cell": by_key["government"].cell("year", "count"),
+            "target": _("at most %(target)d a year") % {"target": government.target},
+            "below": government.exceeded,
+        },
     ]
 
 
 def _bad_request(request, form, *, admin_site):
     context = {
         **admin_site.each_context(request),
-        "title": _("Monthly complaint statistics"),
+        "title": _("Complaint statistics"),
         "opts": MonthlyStatistics._meta,
         "form": form,
         "stats": None,
@@ -168,37 +183,35 @@ def _bad_request(request, form, *, admin_site):
 
 
 def export_xlsx(request, *, admin_site):
-    form, stats, month_tables = _compute(request)
+    form, stats, built = _compute(request)
     if stats is None:
         return _bad_request(request, form, admin_site=admin_site)
     response = HttpResponse(
-        exports.xlsx_bytes(stats, month_tables), content_type=exports.XLSX_CONTENT_TYPE
+        exports.xlsx_bytes(stats, built), content_type=exports.XLSX_CONTENT_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(stats, "xlsx")}"'
     return response
 
 
 def export_csv(request, *, admin_site):
-    form, stats, month_tables = _compute(request)
+    form, stats, built = _compute(request)
     if stats is None:
         return _bad_request(request, form, admin_site=admin_site)
-    response = HttpResponse(
-        exports.csv_text(stats, month_tables), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(exports.csv_text(stats, built), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(stats, "csv")}"'
     return response
 
 
 def print_view(request, *, admin_site):
-    form, stats, month_tables = _compute(request)
+    form, stats, built = _compute(request)
     if stats is None:
         return _bad_request(request, form, admin_site=admin_site)
     context = {
         "stats": stats,
-        "tables": month_tables,
-        "by_key": {t.key: t for t in month_tables},
+        "tables": built,
+        "by_key": {t.key: t for t in built},
         "report_title": exports.report_title(stats),
-        "chart_data": tables.chart_data(stats, month_tables),
+        "chart_data": tables.chart_data(stats, built),
         "printed_at": timezone.now(),
         "query": _query(stats),
     }

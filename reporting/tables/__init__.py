@@ -39,6 +39,7 @@ from .corrective import (
     open_actions_table,
     serious_list_table,
 )
+from .targets import government_table
 from .timeliness import department_table, revisit_table, timeliness_table
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "corrective_summary_table",
     "department_table",
     "display",
+    "government_table",
     "key_figures_table",
     "missing_actions_table",
     "open_actions_table",
@@ -77,7 +79,7 @@ __all__ = [
 
 
 def build_tables(stats: Statistics) -> list[Table]:
-    """Every table of the month, in the order of the page, the print view and the exports."""
+    """Every table of the period, in the order of the page, the print view and the exports."""
     return [
         key_figures_table(stats),
         trend_table(stats),
@@ -91,6 +93,7 @@ def build_tables(stats: Statistics) -> list[Table]:
         timeliness_table(stats),
         revisit_table(stats),
         corrective_summary_table(stats),
+        government_table(stats),
         serious_list_table(stats),
         missing_actions_table(stats),
         open_actions_table(stats),

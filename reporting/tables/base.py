@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint
 
 from .. import periods
-from ..selectors import MonthPoint, Statistics
+from ..selectors import PeriodPoint, Statistics
 
 # Kinds of cell: how a value is shown and written to a spreadsheet.
 COUNT, RATE, POINTS, DELTA, MONEY, TEXT, DATETIME, DATE = (
@@ -160,8 +160,8 @@ def count_and_share(count: int, total: int, drill: dict) -> dict[str, Cell]:
     }
 
 
-def point_label(point: MonthPoint) -> str:
-    return periods.month_label(point.month)
+def point_label(point: PeriodPoint) -> str:
+    return point.period.label
 
 
 def complaint_url(complaint: Complaint) -> str | None:

@@ -6,12 +6,13 @@ from django.utils.translation import gettext as _
 
 from ..selectors import Statistics
 from .base import Table, point_label
+from .wording import trend_title
 
 
 def chart_data(stats: Statistics, tables: list[Table]) -> dict:
     """What the three charts draw (the same numbers as the tables)."""
     by_key = {t.key: t for t in tables}
-    trend = stats.last_twelve
+    trend = stats.trend
     departments = [r for r in by_key["department"].rows if r.key != "total"]
     categories = [r for r in by_key["category"].rows if r.css == "heading" or r.key == "none"]
 
@@ -26,6 +27,7 @@ def chart_data(stats: Statistics, tables: list[Table]) -> dict:
             "satisfaction": [percent(p.rates.get("satisfaction")) for p in trend],
             "resolved_in_time": [percent(p.rates.get("resolved_in_time")) for p in trend],
             "target": float(stats.config.satisfaction_target),
+            "title": trend_title(stats.kind),
             "names": {
                 "total": _("complaints received"),
                 "valid": _("valid complaints"),

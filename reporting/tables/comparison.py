@@ -8,6 +8,14 @@ from django.utils.translation import gettext as _
 from .. import periods
 from ..selectors import CHANNELS, Statistics
 from .base import COUNT, DELTA, POINTS, RATE, Cell, Column, Drill, Table, point_label
+from .wording import (
+    last_year_with_label,
+    period_name,
+    previous_name,
+    previous_with_label,
+    trend_span,
+    trend_title,
+)
 
 # --- the tables ------------------------------------------------------------------------------
 KEY_FIGURES = [
@@ -27,22 +35,16 @@ KEY_RATES = [
 
 
 def key_figures_table(stats: Statistics) -> Table:
-    points = {"month": stats.trend[-1], "previous": stats.previous, "last_year": stats.last_year}
+    points = {"period": stats.current, "previous": stats.previous, "last_year": stats.last_year}
     table = Table(
         "summary",
         _("Key figures and comparison"),
         _("figure"),
         [
-            Column("month", periods.month_label(stats.month)),
-            Column(
-                "previous",
-                _("previous month (%(month)s)") % {"month": point_label(stats.previous)},
-            ),
-            Column("previous_change", _("change from previous month"), DELTA),
-            Column(
-                "last_year",
-                _("same month last year (%(month)s)") % {"month": point_label(stats.last_year)},
-            ),
+            Column("period", stats.period.label),
+            Column("previous", previous_with_label(stats.kind, point_label(stats.previous))),
+            Column("previous_change", _("change from the previous period"), DELTA),
+            Column("last_year", last_year_with_label(stats.kind, point_label(stats.last_year))),
             Column("last_year_change", _("change from last year"), DELTA),
         ],
     )
@@ -52,13 +54,13 @@ def key_figures_table(stats: Statistics) -> Table:
             cells[name] = Cell(
                 point.counts[key], COUNT, Drill(stats, point.start, point.end)(**params)
             )
-        cells["previous_change"] = Cell(cells["month"].value - cells["previous"].value, DELTA)
-        cells["last_year_change"] = Cell(cells["month"].value - cells["last_year"].value, DELTA)
+        cells["previous_change"] = Cell(cells["period"].value - cells["previous"].value, DELTA)
+        cells["last_year_change"] = Cell(cells["period"].value - cells["last_year"].value, DELTA)
         table.add(key, label(), **cells)
     for key, label in KEY_RATES:
         cells = {name: Cell(point.rates.get(key), RATE) for name, point in points.items()}
         for name in ("previous", "last_year"):
-            now, then = cells["month"].value, cells[name].value
+            now, then = cells["period"].value, cells[name].value
             change = None if now is None or then is None else now - then
             cells[f"{name}_change"] = Cell(change, POINTS)
         table.add(key, label(), **cells)
@@ -68,8 +70,8 @@ def key_figures_table(stats: Statistics) -> Table:
 def trend_table(stats: Statistics) -> Table:
     table = Table(
         "trend",
-        _("Trend over twelve months"),
-        _("month"),
+        trend_title(stats.kind),
+        period_name(stats.kind),
         [
             Column("total", _("number of complaints")),
             Column("valid", _("valid")),
@@ -83,13 +85,13 @@ def trend_table(stats: Statistics) -> Table:
         ],
         wide=True,
     )
-    for point in stats.last_twelve:
+    for point in stats.trend:
         drill = Drill(stats, point.start, point.end)
         c, rates = point.counts, point.rates
         table.add(
             point_label(point),
             point_label(point),
-            css="current" if point.month == stats.month else "",
+            css="current" if point.period == stats.period else "",
             total=Cell(c["total"], COUNT, drill()),
             valid=Cell(c["validity_valid"], COUNT, drill(validity__exact="valid")),
             important=Cell(c["severity_important"], COUNT, drill(severity__exact="important")),
@@ -104,9 +106,9 @@ def trend_table(stats: Statistics) -> Table:
 
 
 def channel_table(stats: Statistics) -> Table:
-    months = stats.last_twelve
-    year_drill = Drill(stats, months[0].start, months[-1].end)
-    month_drill = Drill(stats, stats.start, stats.end)
+    trend = stats.trend
+    trend_drill = Drill(stats, trend[0].start, trend[-1].end)
+    period_drill = Drill(stats, stats.start, stats.end)
     previous_drill = Drill(stats, stats.previous.start, stats.previous.end)
     total = stats.counts["total"]
     table = Table(
@@ -116,12 +118,12 @@ def channel_table(stats: Statistics) -> Table:
         [
             Column("count", _("number of complaints")),
             Column("share", _("share"), RATE),
-            Column("previous", _("previous month")),
-            Column("year", _("last twelve months")),
+            Column("previous", previous_name(stats.kind)),
+            Column("year", trend_span(stats.kind)),
         ],
         note=_(
-            "%(used)d of %(all)d channels received complaints this month. No complaints through "
-            "a channel is not a good sign: check that it is open and known to residents."
+            "%(used)d of %(all)d channels received complaints in this period. No complaints "
+            "through a channel is not a good sign: check that it is open and known to residents."
         )
         % {"used": stats.channels_used, "all": len(CHANNELS)},
     )
@@ -132,22 +134,22 @@ def channel_table(stats: Statistics) -> Table:
             channel.value,
             channel.label,
             css="" if count else "zero",
-            count=Cell(count, COUNT, month_drill(channel__exact=channel.value)),
+            count=Cell(count, COUNT, period_drill(channel__exact=channel.value)),
             share=Cell(periods.ratio(count, total), RATE),
             previous=Cell(
                 stats.previous.counts[key], COUNT, previous_drill(channel__exact=channel.value)
             ),
             year=Cell(
-                sum(p.counts[key] for p in months), COUNT, year_drill(channel__exact=channel.value)
+                sum(p.counts[key] for p in trend), COUNT, trend_drill(channel__exact=channel.value)
             ),
         )
     table.add(
         "total",
         _("total"),
         css="total",
-        count=Cell(total, COUNT, month_drill()),
+        count=Cell(total, COUNT, period_drill()),
         share=Cell(periods.ratio(total, total), RATE),
         previous=Cell(stats.previous.counts["total"], COUNT, previous_drill()),
-        year=Cell(sum(p.counts["total"] for p in months), COUNT, year_drill()),
+        year=Cell(sum(p.counts["total"] for p in trend), COUNT, trend_drill()),
     )
     return table

@@ -68,7 +68,7 @@ def corrective_summary_table(stats: Statistics) -> Table:
     )
     table.add(
         "loss_total",
-        _("economic loss reported this month (yuan)"),
+        _("economic loss reported in this period (yuan)"),
         count=Cell(c["loss_total"], MONEY),
     )
     actions_url = admin_url("admin:reporting_correctiveaction_changelist")

@@ -140,7 +140,7 @@ def timeliness_table(stats: Statistics) -> Table:
             "resolved",
         ),
         ("resolved_late", _("resolved late"), "figure", "resolved_late", "resolved"),
-        ("overdue", _("overdue at the end of the month (or now)"), "figure", "overdue", None),
+        ("overdue", _("overdue at the end of the period (or now)"), "figure", "overdue", None),
         ("extended", _("deadline extended (approved)"), "figure", "extended", None),
         ("reopened", _("reopened"), "figure", "reopened", None),
         ("revisit_missed", _("revisit deadline missed"), "figure", "revisit_missed", None),
@@ -171,7 +171,7 @@ def revisit_table(stats: Statistics) -> Table:
         ],
         note=_(
             "Coverage: resolved complaints revisited at least once. Satisfaction rate: satisfied "
-            "and basically satisfied answers among all revisits of the month's complaints "
+            "and basically satisfied answers among all revisits of the period's complaints "
             "(a resident unsatisfied first and satisfied after rework counts twice)."
         ),
     )

@@ -365,3 +365,26 @@ EXPECTED_REVISITS = {"total": 5, "satisfied": 3, "basic": 1, "unsatisfied": 1}
 
 def the_month():
     return dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def government(october):
+    """October's data set with complaints that reached a government body.
+
+    Counted (valid): B (the resident went to the 12345 hotline, 3 October 2026), J (forwarded
+    by a government body, 26 October 2026), N (1 November 2026) and L (October 2025).
+    Not counted: D (invalid), A (not classified yet), C (forwarded by the media).
+    """
+    c = october
+    flags = {
+        "B": dict(reached_government=True),
+        "J": dict(forwarded_by=Complaint.Forwarder.GOVERNMENT),
+        "N": dict(reached_government=True, validity=Complaint.Validity.VALID),
+        "L": dict(reached_government=True, validity=Complaint.Validity.VALID),
+        "D": dict(reached_government=True),
+        "A": dict(reached_government=True),
+        "C": dict(forwarded_by=Complaint.Forwarder.MEDIA),
+    }
+    for name, fields in flags.items():
+        Complaint.objects.filter(pk=c[name].pk).update(**fields)
+    return {k: reload(v) for k, v in c.items()}

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from complaints.admin import ComplaintAdmin
 from complaints.models import Complaint
-from reporting import selectors, tables
+from reporting import periods, selectors, tables
 from reporting.admin_filters import StatisticsFigureFilter
 from residents.models import Property
 
@@ -38,10 +38,13 @@ def test_complaint_admin_lists_the_statistics_filter():
     assert StatisticsFigureFilter in ComplaintAdmin.list_filter
 
 
-def drill_cells(estate=None):
+def drill_cells(estate=None, period=None):
     """(key, shown count, query) of every count that links to the complaint list."""
     with time_machine.travel(now(), tick=False):
-        stats = selectors.monthly_statistics(month=the_month(), estate=estate)
+        if period is None:
+            stats = selectors.monthly_statistics(month=the_month(), estate=estate)
+        else:
+            stats = selectors.period_statistics(period=periods.parse_period(period), estate=estate)
         built = tables.build_tables(stats)
     found = []
     for t in built:
@@ -75,6 +78,7 @@ def test_every_breakdown_is_drilled_down(october):
         "timeliness",
         "revisits",
         "corrective",
+        "government",
     }
 
 
@@ -89,6 +93,18 @@ def test_each_count_equals_the_complaints_listed_with_the_figure_filter(
         assert changelist_count(model_admin, manager, query) == shown, (key, query)
         checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("period", ["2026-W42", "2026-W44", "2026-Q4", "2026", "2025"])
+def test_each_count_equals_its_list_for_every_period_length(government, manager, period):
+    """Weeks (one in the past, one around the end of October), the current quarter and year
+    (judged now) and a past year; with complaints that reached a government body."""
+    model_admin = ComplaintAdminWithFigures(Complaint, admin.site)
+    cells = drill_cells(period=period)
+    for key, shown, query in cells:
+        assert changelist_count(model_admin, manager, query) == shown, (period, key, query)
+    assert {key.split(".")[0] for key, _v, _q in cells} >= {"summary", "trend", "government"}
+    assert any(shown for _k, shown, _q in cells if _k == "government.year.count")
 
 
 def test_plain_counts_equal_the_real_admin_list(client, october, manager):

@@ -90,14 +90,14 @@ def test_xlsx_numbers_by_hand(workbook, october):
     assert summary["满意率"][0] == pytest.approx(0.8)
     timeliness = rows_by_label(workbook["处理时效"])
     assert timeliness["按时派工"] == [6, pytest.approx(6 / 7, abs=1e-6)]
-    assert timeliness["月末（或当前）仍超时未解决"][0] == 2
+    assert timeliness["期末（或当前）仍超时未解决"][0] == 2
     assert workbook["处理时效"]["C5"].number_format == "0.0%"
     serious = rows_by_label(workbook["重大及重要投诉清单"])
     assert list(serious) == [october[k].number for k in ("B", "C", "G", "J")]
     assert serious[october["C"].number][0] == dt.datetime(2026, 10, 5, 9, 0)  # local time
     assert serious[october["C"].number][7] == 800.0
     corrective = rows_by_label(workbook["纠正与预防措施"])
-    assert corrective["本月报告的经济损失（元）"] == [2900.0]
+    assert corrective["本期报告的经济损失（元）"] == [2900.0]
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(workbook, october):

@@ -75,12 +75,10 @@ def test_rates_and_comparisons(october):
     assert stats.last_year.month == dt.date(2025, 10, 1)
     assert stats.last_year.counts["total"] == 1
     assert stats.last_year.counts["channel_on_site"] == 1
-    assert stats.last_twelve[0].month == dt.date(2025, 11, 1)
-    assert stats.last_twelve[-1].month == dt.date(2026, 10, 1)
-    assert [p.counts["total"] for p in stats.last_twelve] == [0] * 10 + [2, 19]
-    assert stats.last_twelve[-1].counts == {
-        k: stats.counts[k] for k in stats.last_twelve[-1].counts
-    }
+    assert stats.trend[0].month == dt.date(2025, 11, 1)
+    assert stats.trend[-1].month == dt.date(2026, 10, 1)
+    assert [p.counts["total"] for p in stats.trend] == [0] * 10 + [2, 19]
+    assert stats.trend[-1].counts == {k: stats.counts[k] for k in stats.trend[-1].counts}
 
 
 def test_categories_roll_up_sub_categories_and_headings(october):
@@ -196,7 +194,7 @@ def test_page_shows_every_figure_of_the_tables(client, october, manager):
     assert cells["revisits.satisfaction.rate"][0] == "80.0%"
     assert cells["revisits.satisfaction.target"][0] == "96.5%"
     assert cells["revisits.revisited.rate"][0] == "75.0%"
-    assert cells["summary.total.month"][0] == "19"
+    assert cells["summary.total.period"][0] == "19"
     assert cells["summary.total.previous"][0] == "2"
     assert cells["summary.total.previous_change"][0] == "+17"
     assert cells["summary.total.last_year"][0] == "1"
