@@ -44,6 +44,8 @@ SEED = 20261123
 BATCH = 2000  # complaints generated and inserted per transaction
 SLOW_QUERY_MS = 50  # queries slower than this get an EXPLAIN in the results
 SLOW_PAGE_MS = 500
+# The clocks make_due moves: each yields exactly one escalation when made due.
+DUE_KINDS = ("dispatch", "answer", "resolve", "reminder", "revisit", "progress")
 
 sys.path.insert(0, str(ROOT))
 
@@ -66,7 +68,25 @@ def parse_args(argv=None):
     parser.add_argument(
         "--report-only", action="store_true", help="rebuild REPORT.md from bench/out/*.json"
     )
+    parser.add_argument(
+        "--sweep-only",
+        action="store_true",
+        help="only the SLA sweep (Step 6 section of REPORT.md): no pages, statistics, services",
+    )
+    parser.add_argument(
+        "--sweep-due",
+        default="",
+        metavar="K,K",
+        help="newly due clocks per measured sweep run (default 2000,50000 with --sweep-only, "
+        "else 2000; a run above 5,000 is timed once and its peak RSS taken in a subprocess)",
+    )
+    parser.add_argument("--sweep-child", metavar="NOW", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    try:
+        text = args.sweep_due or ("2000,50000" if args.sweep_only else "2000")
+        args.sweep_due = [int(k) for k in text.split(",") if k.strip()]
+    except ValueError:
+        parser.error("--sweep-due takes numbers separated by commas, e.g. 2000,50000")
     if args.complaints < 1000:
         parser.error("--complaints must be at least 1000")
     return args
@@ -358,9 +378,12 @@ class Loader:
     """Generates complaints whose fields, work orders, revisits, timeline and escalation
     history are what the services and the sweep would have left behind by ``now``.
 
-    Deadlines come from the app's own ``dispatch_due``/``schedule_classified``/
-    ``schedule_reminders``; every breach the sweep would record by ``now`` is recorded, so a
-    sweep at ``now`` finds nothing to do (checked after each load: see ``drained``).
+    Deadlines come from the engine's own ``complaints.sla.deadlines`` (``plan``, ``steps``,
+    ``reminder_times``, ``next_look``), and every complaint gets the ``Clock`` rows the
+    services would have written (stopped ones with ``next_at`` empty); every breach the sweep
+    would record by ``now`` is recorded and each running clock's ``next_at`` is in the future,
+    so a sweep at ``now`` finds nothing to do (checked after each load: see ``drained``).
+    :meth:`Bench.make_due` then makes any number of them newly due with one ``UPDATE``.
     """
 
     TIMELINE_SHARE = 0.3  # complaints with a full timeline (every one gets its escalations)
@@ -368,23 +391,34 @@ class Loader:
     def __init__(self, *, now: dt.datetime, users: dict, seed: int = SEED):
         from complaints import roles
         from complaints.demo_complaints import CHANNELS, DEPARTMENT_OF, RESULTS, STORIES, UNHAPPY
-        from complaints.models import Category, Department, DeskPolicy
-        from complaints.services.sla import policies_by_severity, work_calendar
+        from complaints.models import Category, Department
+        from complaints.sla.rules import Rules
         from residents.models import Resident, Unit
 
         self.rng = random.Random(seed)
         self.now = now
         self.users = users
-        self.table = policies_by_severity()
-        self.calendar = work_calendar()
-        self.desk_policy = DeskPolicy.current()
+        self.rules = Rules.load()
+        self.categories = {c.pk: c for c in Category.objects.all()}
+        from complaints.models import Complaint
+
+        self.complaint_defaults = {
+            f.attname: (None if f.null else f.get_default())
+            for f in Complaint._meta.concrete_fields
+            if not f.primary_key
+        }
         self.stories, self.results, self.unhappy = STORIES, RESULTS, UNHAPPY
         self.channels = CHANNELS
         self.departments = {d.code: d.pk for d in Department.objects.all()}
         self.department_of = DEPARTMENT_OF
+        # The demo's headings (with stories and a department each); headings added later by
+        # migrations, that the demo has no stories for, are left out.
         self.leaves = [
             (c.pk, c.parent.code)
-            for c in Category.objects.filter(parent__isnull=False).order_by("pk")
+            for c in Category.objects.filter(parent__isnull=False)
+            .select_related("parent")
+            .order_by("pk")
+            if c.parent.code in STORIES and c.parent.code in DEPARTMENT_OF
         ]
         heads = {"engineering": "eng_head", "security": "sec_head", "environment": "env_head"}
         heads["service"] = "svc_head"
@@ -409,9 +443,8 @@ class Loader:
         self.regulars = self.rng.sample(self.residents, max(12, len(self.residents) // 40))
         self.level_roles = [roles.SUPERVISOR, roles.MANAGER, roles.GENERAL_MANAGER]
         self.gm_role = roles.GENERAL_MANAGER
-        strictest = min(self.table.values(), key=lambda p: p.dispatch_minutes)
-        self.dispatch_steps = strictest.steps("dispatch_escalation_minutes") or [0]
-        self.resolve_steps = {s: p.steps("resolve_escalation_hours") for s, p in self.table.items()}
+        self.head_role = roles.DEPARTMENT_HEAD
+        self.supervisor_role = roles.SUPERVISOR
         self.role_users = {
             role: [
                 u.pk
@@ -424,6 +457,7 @@ class Loader:
         local_now = timezone_localtime(now)
         self.day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
         from complaints.models import (
+            Clock,
             Complaint,
             ComplaintEvent,
             Escalation,
@@ -434,7 +468,15 @@ class Loader:
 
         self.tables = {
             model: Table(model, now=now)
-            for model in (Complaint, WorkOrder, Revisit, Escalation, Notification, ComplaintEvent)
+            for model in (
+                Complaint,
+                WorkOrder,
+                Revisit,
+                Clock,
+                Escalation,
+                Notification,
+                ComplaintEvent,
+            )
         }
 
     # -- one complaint ------------------------------------------------------------------
@@ -474,6 +516,7 @@ class Loader:
             "category_id": leaf_id,
             "received_by_id": desk,
             "dispatch_due_at": None,
+            "is_urgent": rng.random() < 0.02,
         }
         if rng.random() < 0.88:
             pool = self.regulars if rng.random() < 0.12 else self.residents
@@ -619,104 +662,187 @@ class Loader:
         return finish()
 
     def _finish(self, f, state, events, orders, revisits, timeline) -> dict:
-        """Deadlines, reminders, the month rule and the escalation history up to ``now``."""
-        from complaints.services.sla import (
-            dispatch_due,
-            reminder_times,
-            schedule_classified,
-            schedule_reminders,
-        )
+        """Deadlines, running clocks and the escalation history up to ``now``.
 
-        now, rng = self.now, self.rng
-        # What schedule_classified and friends read and write, without a model instance.
-        c = SimpleNamespace(
-            pk=None,
+        Deadlines come from the engine itself (``complaints.sla.deadlines.plan``, ``steps``,
+        ``reminder_times``, ``next_look``); each clock is then taken through what the
+        every-minute sweep would have done to it until it stopped (or until ``now``): its
+        ``level``, its ``next_at`` (in the future, or empty once finished) and the escalations
+        it raised.  A sweep at ``now`` therefore finds nothing due (checked: ``drain``).
+        """
+        from complaints.sla import deadlines
+
+        now, rng, rules = self.now, self.rng, self.rules
+        K = deadlines.K
+        is_open = state != "closed"
+        end = now if is_open else f["closed_at"]
+        rework = [o["dispatched_at"] for o in orders if o["is_rework"]]
+        if f.get("resolved_at"):  # the resident was told the result the same day
+            from complaints import calendar as cal
+
+            told = min(
+                f["resolved_at"] + dt.timedelta(minutes=rng.uniform(10, 360)),
+                cal.end_of_local_day(f["resolved_at"]),
+                now - dt.timedelta(minutes=1),
+            )
+            if told > f["resolved_at"] and "result_told_at" in self.complaint_defaults:
+                f["result_told_at"] = told
+                f["result_told_by_id"] = f["received_by_id"]
+        if "owner_id" in self.complaint_defaults:
+            f["owner_id"] = f["received_by_id"]  # 首问负责: whoever received it
+        # Every field the engine may read, with its default, then this complaint's values
+        # (fields added to Complaint later are there too, with their defaults).
+        c = SimpleNamespace(**{**self.complaint_defaults, **f})
+        c.__dict__.update(
+            pk=None,  # no extensions to look up
             state=state,
             severity=f.get("severity", ""),
             validity=f.get("validity", ""),
             received_at=f["received_at"],
+            clocks_started_at=f["received_at"],
+            is_urgent=f.get("is_urgent", False),
+            category_id=f["category_id"],
+            category=self.categories[f["category_id"]],
             requested_deadline=f.get("requested_deadline"),
             confirmed_at=f.get("confirmed_at"),
             dispatched_at=f.get("dispatched_at"),
             answered_at=f.get("answered_at"),
             resolved_at=f.get("resolved_at"),
-            closed_at=f.get("closed_at"),
             department_id=f.get("department_id"),
-            resolve_due_at=None,
-            answer_due_at=None,
-            reminder_at=None,
-            reminders_sent=0,
-            resolve_level=0,
-            management_told=False,
+            rework_started_at=rework[-1] if rework else None,
+            agreed_due_at=None,
+            revisit_appointment_at=None,
         )
-        c.dispatch_due_at = dispatch_due(c.received_at, self.table)
-        if c.severity:
-            schedule_classified(c, table=self.table, calendar=self.calendar)
-        is_open = state != "closed"
-        unresolved = c.resolved_at is None
-        end = now if is_open else c.closed_at
         esc = []  # (clock, level, role, due_at, escalated_at)
+        seen = set()
 
-        def add(clock, level, role, due_at, at):
-            esc.append((clock, level, role, due_at, min(at, now - dt.timedelta(seconds=1))))
+        def add(kind, level, role, due_at, at):
+            if (kind, level, due_at) not in seen:  # the escalations' unique key
+                seen.add((kind, level, due_at))
+                esc.append((kind, level, role, due_at, min(at, now - dt.timedelta(seconds=1))))
 
+        clocks = {}  # kind -> (started_at, due_at, level, next_at)
+
+        def stepped(kind, started, due, stop, active, roles_):
+            """dispatch/answer/resolve/revisit: one level per step that came before ``stop``."""
+            ladder = deadlines.steps(kind, c.severity, rules)
+            level = 0
+            while level < len(ladder) and due + ladder[level] <= stop:
+                level += 1
+                add(kind, level, roles_(level), due, due + ladder[level - 1])
+            clock = SimpleNamespace(kind=kind, started_at=started, due_at=due, level=level)
+            next_at = deadlines.next_look(clock, c.severity, rules, now) if active else None
+            clocks[kind] = (started, due, level, next_at)
+
+        def ladder_role(level):
+            return self.level_roles[min(level, 3) - 1]
+
+        # The one-month rule: a valid complaint unresolved a month after receipt became major
+        # (through complaint_reclassify, which re-planned every deadline for the new class).
         original = c.severity
-        month_days = self.desk_policy.auto_major_days
-        if (
-            is_open
-            and unresolved
-            and c.validity == "valid"
-            and c.severity != "major"
-            and c.received_at <= now - dt.timedelta(days=month_days)
-        ):
-            c.severity = "major"  # what the sweep's month rule did
-            due = c.received_at + dt.timedelta(days=month_days)
-            add("month", 1, self.gm_role, due, due + dt.timedelta(minutes=1))
-        for level, minutes in enumerate(self.dispatch_steps[:3], start=1):
-            step = c.dispatch_due_at + dt.timedelta(minutes=minutes)
-            if step <= (c.dispatched_at or end):
-                add("dispatch", level, self.level_roles[level - 1], c.dispatch_due_at, step)
-        if c.confirmed_at:
-            # Told once per class it had (the month rule re-tells the general manager), as the
-            # sweep's management_told marker records.
-            for severity in dict.fromkeys([original, c.severity]):
-                policy = self.table.get(severity)
-                if policy is not None and policy.notify_role:
-                    due = c.received_at + dt.timedelta(minutes=policy.notify_within_minutes or 600)
-                    add("notify", 1, policy.notify_role, due, c.confirmed_at)
-                    c.management_told = True
-        if c.answer_due_at and c.answer_due_at <= (c.answered_at or end):
-            add("answer", 1, self.gm_role, c.answer_due_at, c.answer_due_at)
-        if c.resolve_due_at:
-            for level, hours in enumerate(self.resolve_steps.get(c.severity, [])[:3], start=1):
-                step = c.resolve_due_at + dt.timedelta(hours=hours)
-                if step <= (c.resolved_at or end):
-                    add("resolve", level, self.level_roles[level - 1], c.resolve_due_at, step)
-                    c.resolve_level = level
-            policy = self.table[c.severity]
-            times = reminder_times(c, policy)
-            if is_open and unresolved:
-                schedule_reminders(c, policy, sent=sum(1 for t in times if t <= now))
-            else:
-                c.reminder_at = None
-                c.reminders_sent = sum(1 for t in times if t <= (c.resolved_at or end))
-        else:
-            c.reminder_at = None
-        # Departments report daily on every signed work order: today's report is in.
+        month_due = c.received_at + dt.timedelta(days=rules.desk.auto_major_days)
+        month_fired = (
+            c.validity == "valid"
+            and c.severity in ("minor", "important")
+            and month_due <= (c.resolved_at or end)
+        )
+        if month_fired:
+            c.severity = "major"
+            add(K.MONTH, 1, self.gm_role, month_due, month_due + dt.timedelta(minutes=1))
+            clocks[K.MONTH] = (c.received_at, month_due, 1, None)
+
+        wanted = deadlines.plan(c, rules)
+        if c.validity != "invalid" and c.dispatched_at is not None:
+            # Dispatched: the clock the services started at receipt, stopped at dispatch.
+            begins, due = deadlines.dispatch_due(c, rules)
+            stepped(K.DISPATCH, begins, due, c.dispatched_at, False, ladder_role)
+            f["dispatch_due_at"] = due
+        elif K.DISPATCH in wanted:
+            begins, due, active = wanted[K.DISPATCH]
+            stepped(K.DISPATCH, begins, due, end, active, ladder_role)
+            f["dispatch_due_at"] = due
+        elif c.validity == "invalid" and c.confirmed_at:
+            begins, due = deadlines.dispatch_due(c, rules)
+            stepped(K.DISPATCH, begins, due, c.confirmed_at, False, ladder_role)
+            f["dispatch_due_at"] = None
+        if K.NOTIFY in wanted:
+            started, due, _active = wanted[K.NOTIFY]
+            told = c.confirmed_at + dt.timedelta(seconds=rng.uniform(5, 55))
+            if month_fired:
+                first = rules.policies.get(original)
+                if first is not None and first.notify_role:
+                    add(K.NOTIFY, 1, first.notify_role, deadlines.notify_due(started, first), told)
+                told = month_due + dt.timedelta(minutes=1)
+            add(K.NOTIFY, 1, rules.policies[c.severity].notify_role, due, told)
+            clocks[K.NOTIFY] = (started, due, 1, None)
+        if K.ANSWER in wanted:
+            started, due, active = wanted[K.ANSWER]
+            stepped(K.ANSWER, started, due, c.answered_at or end, active, lambda _l: self.gm_role)
+        if K.RESOLVE in wanted:
+            started, due, active = wanted[K.RESOLVE]
+            stepped(K.RESOLVE, started, due, c.resolved_at or end, active, ladder_role)
+            stop = min(c.resolved_at or end, end)
+            clock = SimpleNamespace(kind=K.REMINDER, started_at=started, due_at=due, level=0)
+            times = deadlines.reminder_times(clock, c.severity, rules)
+            level = 0
+            while level < len(times) and times[level] <= stop:
+                level += 1
+                if c.department_id:
+                    add(K.REMINDER, level, self.head_role, due, times[level - 1])
+            next_at = times[level] if active and level < len(times) else None
+            clocks[K.REMINDER] = (started, due, level, next_at)
+        if K.MONTH in wanted and not month_fired:
+            started, due, active = wanted[K.MONTH]
+            clocks[K.MONTH] = (started, due, 0, due if active else None)
+        if K.REVISIT in wanted:  # resolved, waiting for the revisit
+            started, due, active = wanted[K.REVISIT]
+            stepped(K.REVISIT, started, due, end, active, lambda _l: self.supervisor_role)
+        elif revisits and c.resolved_at:  # the last revisit's clock, stopped by the revisit
+            due = deadlines.revisit_due(c, rules)
+            stepped(
+                K.REVISIT, c.resolved_at, due, revisits[-1]["at"], False,
+                lambda _l: self.supervisor_role,
+            )  # fmt: skip
+
+        # Progress reports: daily by the desk's time on a signed work order.  Today's report
+        # came in before today's deadline, so the clock waits for the next one.
         progress = None
-        if is_open and unresolved and orders and orders[-1].get("status") == "signed":
-            progress = self.day_start + (now - self.day_start) * rng.uniform(0.05, 0.95)
-        for name in (
-            "severity",
-            "dispatch_due_at",
-            "resolve_due_at",
-            "answer_due_at",
-            "reminder_at",
-            "reminders_sent",
-            "resolve_level",
-            "management_told",
-        ):
-            f[name] = getattr(c, name)
+        signed = [o for o in orders if o.get("signed_at")]
+        if signed:
+            order = signed[-1]
+            running = is_open and c.resolved_at is None and order.get("status") == "signed"
+            started, due = deadlines.progress_window(order["signed_at"], rules)
+            if running:
+                while due <= now:
+                    started, due = deadlines.daily_window(
+                        cal_date(due) + dt.timedelta(days=1), rules
+                    )
+                latest = now - dt.timedelta(minutes=5)
+                if started <= latest:  # today's window: its report is in (before now)
+                    progress = started + (latest - started) * rng.uniform(0.05, 0.95)
+                clocks[K.PROGRESS] = (started, due, 0, due)
+            else:
+                clocks[K.PROGRESS] = (started, due, 0, None)
+
+        # Any other clock the engine plans (e.g. telling the resident the result): stopped if
+        # done, else waiting for its deadline, or raised once if that has passed.
+        for kind, (started, due, active) in wanted.items():
+            if kind in clocks or kind in (K.DISPATCH, K.NOTIFY, K.ANSWER, K.RESOLVE, K.MONTH):
+                continue
+            if not active:
+                clocks[kind] = (started, due, 0, None)
+            elif due > now:
+                clocks[kind] = (started, due, 0, due)
+            else:
+                add(kind, 1, "owner", due, due)
+                clocks[kind] = (started, due, 1, None)
+
+        f["answer_due_at"] = wanted[K.ANSWER].due_at if K.ANSWER in wanted else None
+        f["resolve_due_at"] = wanted[K.RESOLVE].due_at if K.RESOLVE in wanted else None
+        f["revisit_due_at"] = wanted[K.REVISIT].due_at if K.REVISIT in wanted else None
+        f["rework_started_at"] = c.rework_started_at
+        f["clocks_started_at"] = c.clocks_started_at
+        f["severity"] = c.severity
         f["state"] = state
         return {
             "complaint": f,
@@ -724,6 +850,7 @@ class Loader:
             "orders": orders,
             "revisits": revisits,
             "escalations": esc,
+            "clocks": clocks,
             "progress": progress,
         }
 
@@ -743,6 +870,7 @@ class Loader:
 
     def _insert(self, plans) -> None:
         from complaints.models import (
+            Clock,
             Complaint,
             ComplaintEvent,
             Escalation,
@@ -775,6 +903,17 @@ class Loader:
             ]
             for r in p["revisits"]:
                 t[Revisit].add({"complaint_id": pk, "by_id": supervisor, **r})
+            for kind, (started_at, due_at, level, next_at) in p["clocks"].items():
+                t[Clock].add(
+                    {
+                        "complaint_id": pk,
+                        "kind": kind,
+                        "started_at": started_at,
+                        "due_at": due_at,
+                        "level": level,
+                        "next_at": next_at,
+                    }
+                )
             for clock, level, role, due_at, at in p["escalations"]:
                 escalation = t[Escalation].add(
                     {
@@ -786,8 +925,11 @@ class Loader:
                         "escalated_at": at,
                     }
                 )
-                recipients = list(self.role_users.get(role, []))
                 department = c.get("department_id")
+                if role == self.head_role:  # reminders, progress: the department's head
+                    recipients = [self.head_of[department]] if department else []
+                else:
+                    recipients = list(self.role_users.get(role, []))
                 if department and (clock == "answer" or (clock == "resolve" and level == 1)):
                     recipients.append(self.head_of[department])
                 message = f"{c['number']}: {clock} L{level}"
@@ -844,6 +986,12 @@ class Loader:
             ComplaintSequence.objects.update_or_create(
                 period=period, defaults={"last_value": value}
             )
+
+
+def cal_date(value) -> dt.date:
+    from complaints import calendar as cal
+
+    return cal.to_local(value).date()
 
 
 def timezone_localtime(value):
@@ -960,21 +1108,29 @@ class Bench:
                 cursor.execute("VACUUM ANALYZE")
 
     def drain(self, stage):
-        """A sweep at the load's moment should find nothing; if it does, run it out."""
-        from complaints.services.sla import sla_sweep
+        """A sweep at the load's moment should find nothing due; if it does, run it out."""
+        from complaints.models import Clock
+        from complaints.sla.sweep import sla_sweep
 
-        drained = 0
+        due = Clock.objects.filter(next_at__isnull=False, next_at__lte=self.now).count()
+        drained, by_clock = 0, defaultdict(int)
         for _ in range(20):
             result = sla_sweep(now=self.now)
             drained += result.escalations
-            if not result.escalations:
+            for kind, n in result.by_clock.items():
+                by_clock[kind] += n
+            if not result.batches:
                 break
         self.results["load"][f"drained_{stage}"] = drained
-        if drained:
-            self.note(f"after the {stage} load the sweep still found {drained} breaches (drained)")
+        if due or drained:
+            self.note(
+                f"after the {stage} load {due} clocks were due and the sweep raised {drained} "
+                f"escalations ({dict(by_clock)}) (drained)"
+            )
 
     def volumes(self):
         from complaints.models import (
+            Clock,
             Complaint,
             ComplaintEvent,
             Escalation,
@@ -996,6 +1152,8 @@ class Bench:
             "revisits": Revisit.objects.count(),
             "escalations": Escalation.objects.count(),
             "notifications": Notification.objects.count(),
+            "clocks": Clock.objects.count(),
+            "clocks running (next_at set)": Clock.objects.filter(next_at__isnull=False).count(),
             "units": Unit.objects.count(),
             "residents": Resident.objects.count(),
         }
@@ -1107,117 +1265,366 @@ class Bench:
             small=small,
         )
 
+    # -- the SLA sweep -------------------------------------------------------------------
     def sweep_idle(self, *, small: bool):
-        from complaints.services.sla import sla_sweep
+        from complaints.sla.sweep import sla_sweep
 
         key = "sweep_idle"
         label = "SLA sweep, nothing due"
 
         def fn():
             result = sla_sweep(now=self.now)
-            if result.escalations:
+            if result.batches or result.escalations:
                 raise BenchError(f"sweep found {result.escalations} breaches, expected none")
             return result
 
-        self.record(key, label, fn, small=small, reps=5, explain_ms=20)
+        self.record(key, label, fn, small=small, reps=7, explain_ms=20)
 
-    def sweep_due(self, k: int):
-        """k breaches made due by moving deadlines into the past; timed, then undone."""
+    def _clock_sql(self):
         from django.db import connection
+
+        from complaints.models import Clock, ComplaintEvent, Escalation, Notification
+
+        q = connection.ops.quote_name
+        return SimpleNamespace(
+            clock=q(Clock._meta.db_table),
+            escalation=q(Escalation._meta.db_table),
+            notification=q(Notification._meta.db_table),
+            event=q(ComplaintEvent._meta.db_table),
+            pg=connection.vendor == "postgresql",
+            adapt=connection.ops.adapt_datetimefield_value,
+        )
+
+    def running_clocks(self) -> int:
         from django.db.models import Q
 
-        from complaints.models import Complaint, ComplaintEvent, Escalation
-        from complaints.services.sla import sla_sweep
+        from complaints.models import Clock
 
-        now = self.now
-        open_ = ~Q(state="closed")
-        dispatch_pool = list(
-            Complaint.objects.filter(open_, dispatched_at__isnull=True).values_list(
-                "pk", "dispatch_due_at"
+        return Clock.objects.filter(
+            Q(complaint__department__isnull=False) | ~Q(kind="reminder"),
+            next_at__gt=self.now,
+            kind__in=DUE_KINDS,
+        ).count()
+
+    def make_due(self, k: int) -> list[tuple]:
+        """Make ``k`` running clocks newly due with one ``UPDATE``: each chosen clock
+        (dispatch, answer, resolve, reminder or revisit of an open complaint) is moved earlier
+        as a whole (started_at, due_at, next_at) so that its next step fell a minute ago and
+        the step after it is still ahead; a progress clock gets a report window that closed a
+        minute ago with no report in it.  The sweep raises exactly one escalation per clock.
+        Returns the clocks' previous (id, complaint_id, started_at, due_at, level, next_at,
+        kind) for :meth:`undo_due`."""
+        from django.db import connection
+
+        s = self._clock_sql()
+        moment = self.now - dt.timedelta(minutes=1)
+        window = moment - dt.timedelta(minutes=1)  # a progress report window with no report
+        kinds = ", ".join(f"'{kind}'" for kind in DUE_KINDS)
+        rng = random.Random(SEED + k)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.id, c.complaint_id, c.started_at, c.due_at, c.level, c.next_at, "
+                f"c.kind "
+                f"FROM {s.clock} c JOIN complaints_complaint p ON p.id = c.complaint_id "
+                f"WHERE c.next_at IS NOT NULL AND c.next_at > %s AND c.kind IN ({kinds}) "
+                f"AND (p.department_id IS NOT NULL OR c.kind <> 'reminder') ORDER BY c.id",
+                [s.adapt(self.now)],
             )
+            pool = cursor.fetchall()
+        if connection.vendor == "sqlite":  # SQLite gives back text: parse it as Django would
+            from django.utils.dateparse import parse_datetime
+
+            def aware(v):
+                v = parse_datetime(v) if isinstance(v, str) else v
+                return v if v is None or v.tzinfo else v.replace(tzinfo=dt.UTC)
+
+            pool = [(a, b, aware(c), aware(d), e, aware(f), g) for a, b, c, d, e, f, g in pool]
+        chosen = sorted(rng.sample(pool, min(k, len(pool))))
+        with connection.cursor() as cursor:
+            if s.pg:
+                cursor.execute(
+                    f"UPDATE {s.clock} SET started_at = CASE WHEN kind = 'progress' THEN %s "
+                    f"ELSE started_at - (next_at - %s) END, due_at = CASE WHEN kind = "
+                    f"'progress' THEN %s ELSE due_at - (next_at - %s) END, next_at = %s "
+                    f"WHERE id = ANY(%s)",
+                    [window, moment, moment, moment, moment, [row[0] for row in chosen]],
+                )
+            else:
+                rows = []
+                for pk, _cid, started, due, _level, next_at, kind in chosen:
+                    if kind == "progress":
+                        rows.append((s.adapt(window), s.adapt(moment), s.adapt(moment), pk))
+                        continue
+                    delta = next_at - moment
+                    rows.append(
+                        (s.adapt(started - delta), s.adapt(due - delta), s.adapt(moment), pk)
+                    )
+                cursor.executemany(
+                    f"UPDATE {s.clock} SET started_at = %s, due_at = %s, next_at = %s "
+                    f"WHERE id = %s",
+                    rows,
+                )
+        return chosen
+
+    def undo_due(self, chosen: list[tuple]) -> None:
+        """Back to the loaded data: the escalations written at ``now`` (with their
+        notifications and timeline rows) are deleted and the clocks restored."""
+        from django.db import connection, transaction
+
+        s = self._clock_sql()
+        now = s.adapt(self.now)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {s.notification} WHERE escalation_id IN "
+                f"(SELECT id FROM {s.escalation} WHERE escalated_at = %s)",
+                [now],
+            )
+            cursor.execute(f"DELETE FROM {s.escalation} WHERE escalated_at = %s", [now])
+            ids = [row[1] for row in chosen]
+            if s.pg:
+                cursor.execute(
+                    f"DELETE FROM {s.event} WHERE complaint_id = ANY(%s) AND kind = 'escalated' "
+                    f"AND at = %s",
+                    [ids, now],
+                )
+                cursor.execute(
+                    f"UPDATE {s.clock} c SET started_at = v.s, due_at = v.d, level = v.l, "
+                    f"next_at = v.n FROM (SELECT unnest(%s::bigint[]) id, "
+                    f"unnest(%s::timestamptz[]) s, unnest(%s::timestamptz[]) d, "
+                    f"unnest(%s::int[]) l, unnest(%s::timestamptz[]) n) v WHERE c.id = v.id",
+                    [[r[0] for r in chosen]] + [[r[i] for r in chosen] for i in (2, 3, 4, 5)],
+                )
+            else:
+                cursor.execute(f"DELETE FROM {s.event} WHERE kind = 'escalated' AND at = %s", [now])
+                cursor.executemany(
+                    f"UPDATE {s.clock} SET started_at = %s, due_at = %s, level = %s, "
+                    f"next_at = %s WHERE id = %s",
+                    [(s.adapt(r[2]), s.adapt(r[3]), r[4], s.adapt(r[5]), r[0]) for r in chosen],
+                )
+
+    def sql_insert_select(self) -> tuple[float, int]:
+        """The single statement that writes the escalation rows of every due clock: (ms,
+        rows).  The same rows the sweep writes for the clocks ``make_due`` arranged (each
+        one level up, raised to that level's role, at ``now``)."""
+        from django.db import connection, transaction
+
+        s = self._clock_sql()
+        role = (
+            "CASE WHEN c.kind = 'answer' THEN 'general_manager' "
+            "WHEN c.kind = 'revisit' THEN 'supervisor' "
+            "WHEN c.kind IN ('reminder', 'progress') THEN 'department_head' "
+            "WHEN c.level = 0 THEN 'supervisor' WHEN c.level = 1 THEN 'manager' "
+            "ELSE 'general_manager' END"
         )
-        resolve_pool = list(
-            Complaint.objects.filter(
-                open_,
-                resolved_at__isnull=True,
-                resolve_due_at__gt=now,
-                received_at__gt=now - dt.timedelta(days=29),
-            ).values_list("pk", "resolve_due_at")
+        sql = (
+            f"INSERT INTO {s.escalation} (complaint_id, clock, level, role, due_at, "
+            f"escalated_at) SELECT c.complaint_id, c.kind, c.level + 1, {role}, c.due_at, %s "
+            f"FROM {s.clock} c WHERE c.next_at IS NOT NULL AND c.next_at <= %s "
+            "ON CONFLICT (complaint_id, clock, level, due_at) DO NOTHING"
         )
-        k_dispatch = min(k // 10, len(dispatch_pool))
-        k_resolve = min(k - k_dispatch, len(resolve_pool))
-        if k_dispatch + k_resolve < k:
-            self.note(f"only {k_dispatch + k_resolve} of {k} due items could be arranged")
+        gc.collect()
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [s.adapt(self.now), s.adapt(self.now)])
+            rows = cursor.rowcount
+        return (time.perf_counter() - start) * 1000, rows
 
-        def arrange():
-            d = self.rng.sample(dispatch_pool, k_dispatch)
-            r = self.rng.sample(resolve_pool, k_resolve)
-            Complaint.objects.filter(pk__in=[pk for pk, _ in d]).update(
-                dispatch_due_at=now - dt.timedelta(minutes=30)
-            )
-            Complaint.objects.filter(pk__in=[pk for pk, _ in r]).update(
-                resolve_due_at=now - dt.timedelta(hours=1)
-            )
-            return d, r
+    def sql_select_due(self) -> float:
+        """The idle sweep's equivalent: the due clocks through the partial index (ms)."""
+        from django.db import connection
 
-        def undo(d, r):
-            # Back to the loaded history: the sweep's escalations, and the marker it moved.
-            Complaint.objects.filter(pk__in=[pk for pk, _ in r]).update(resolve_level=0)
-            Escalation.objects.filter(escalated_at=now).delete()
-            ComplaintEvent.objects.filter(kind="escalated", at=now).delete()
-            Complaint.objects.bulk_update(
-                [Complaint(pk=pk, dispatch_due_at=v) for pk, v in d], ["dispatch_due_at"]
+        s = self._clock_sql()
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {s.clock} WHERE next_at IS NOT NULL AND next_at <= %s "
+                f"ORDER BY next_at, id LIMIT 500",
+                [s.adapt(self.now)],
             )
-            Complaint.objects.bulk_update(
-                [Complaint(pk=pk, resolve_due_at=v) for pk, v in r], ["resolve_due_at"]
-            )
+            cursor.fetchall()
+        return (time.perf_counter() - start) * 1000
 
-        times, cpu, counts, found = [], [], [], []
-        reps = 3
-        for i in range(reps + 2):  # timed reps, then one counting queries, one for memory
-            d, r = arrange()
-            counter = QueryCounter()
-            gc.collect()
-            if i == reps + 1:
-                tracemalloc.start()
-            start, start_cpu = time.perf_counter(), time.process_time()
-            if i == reps:
+    def due_query_plan(self) -> dict:
+        """The sweep's own due-clock query (as Django writes it), and its plan."""
+        from django.db import connection, transaction
+        from django.test.utils import CaptureQueriesContext
+
+        from complaints.sla.sweep import _due
+
+        s = self._clock_sql()
+        with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+            _due(SimpleNamespace(now=self.now), 500)
+            transaction.set_rollback(True)
+        sql = next(q["sql"] for q in ctx.captured_queries if s.clock in q["sql"])
+        with transaction.atomic(), connection.cursor() as cursor:
+            if s.pg:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql.replace(" FOR UPDATE", ""))
+                plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            transaction.set_rollback(True)
+        return {"sql": sql, "plan": plan, "uses_clock_next": "clock_next" in plan}
+
+    def sweep_child(self, k: int) -> dict:
+        """One sweep in a fresh interpreter, for its peak RSS (ru_maxrss)."""
+        import subprocess
+
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--sweep-child", self.now.isoformat()]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ, check=False)
+        if done.returncode:
+            raise BenchError(f"sweep child failed: {done.stderr[-2000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def sweep_due(self, k: int, *, key=None, reps=3, child=False, plan=False) -> dict | None:
+        """``k`` newly due clocks handled by one sweep run: timed ``reps`` times (each on a fresh
+        arrangement, undone afterwards), once counting queries and once under tracemalloc (or,
+        with ``child``, once in a subprocess for its peak RSS).  Beside it, on the same
+        arrangement, the one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` that writes the same
+        escalation rows."""
+        from django.db import connection
+
+        from complaints.sla.sweep import sla_sweep
+
+        key = key or f"sweep_due_{k}"
+        available = self.running_clocks()
+        if available < k:
+            self.note(f"only {available} running clocks could be made due (asked for {k})")
+        times, cpu, found, sql_times = [], [], [], []
+        out = {"asked": k, "running_clocks": available}
+        runs = reps + (0 if child else 2)
+        for i in range(runs + 1):
+            chosen = self.make_due(k)
+            try:
+                if i == runs:  # the single-statement equivalent on the same rows
+                    ms, rows = self.sql_insert_select()
+                    sql_times.append(ms)
+                    out["sql_rows"] = rows
+                    continue
+                if plan and i == 0:
+                    out["explain_due"] = self.due_query_plan()
+                counter = QueryCounter()
+                gc.collect()
+                traced = not child and i == reps + 1
+                if traced:
+                    tracemalloc.start()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 with connection.execute_wrapper(counter):
-                    result = sla_sweep(now=now)
-            else:
-                result = sla_sweep(now=now)
-            elapsed = (time.perf_counter() - start) * 1000
-            elapsed_cpu = (time.process_time() - start_cpu) * 1000
-            if i == reps + 1:
-                peak = tracemalloc.get_traced_memory()[1] / 1048576
-                tracemalloc.stop()
-            elif i == reps:
-                counts.append(counter.count)
-            else:
-                times.append(elapsed)
-                cpu.append(elapsed_cpu)
-            found.append(result.escalations)
-            undo(d, r)
-        out = {
-            "label": f"SLA sweep, {k} due ({k_dispatch} dispatch + {k_resolve} resolution)",
-            "median_ms": statistics.median(times),
-            "p95_ms": pct(times, 95),
-            "min_ms": min(times),
-            "cpu_ms": statistics.median(cpu),
-            "reps": reps,
-            "queries": counts[0],
-            "peak_mb": peak,
-            "escalations": found[0],
-            "per_item_ms": statistics.median(times) / max(1, found[0]),
-        }
-        if len(set(found)) != 1 or found[0] != k_dispatch + k_resolve:
-            self.note(f"sweep with {k} due recorded {found} escalations per run")
-        self.results["measurements"][f"sweep_due_{k}"] = out
+                    result = sla_sweep(now=self.now)
+                elapsed = (time.perf_counter() - start) * 1000
+                elapsed_cpu = (time.process_time() - start_cpu) * 1000
+                if traced:
+                    out["peak_mb"] = tracemalloc.get_traced_memory()[1] / 1048576
+                    tracemalloc.stop()
+                elif i == reps:
+                    out["queries"] = counter.count
+                else:
+                    times.append(elapsed)
+                    cpu.append(elapsed_cpu)
+                    out.setdefault("queries", counter.count)
+                found.append(result.escalations)
+                out["batches"] = result.batches
+                out["by_clock"] = dict(result.by_clock)
+                out["notifications"] = result.notifications
+            finally:
+                self.undo_due(chosen)
+        if child:
+            chosen = self.make_due(k)
+            try:
+                r = self.sweep_child(k)
+            finally:
+                self.undo_due(chosen)
+            out.update(
+                child_ms=r["ms"],
+                maxrss_mb=r["maxrss_mb"],
+                baseline_rss_mb=r["baseline_rss_mb"],
+                child_escalations=r["escalations"],
+            )
+            found.append(r["escalations"])
+        made = len(chosen)
+        out.update(
+            {
+                "label": f"SLA sweep, {made:,} newly due clocks",
+                "due": made,
+                "median_ms": statistics.median(times),
+                "p95_ms": pct(times, 95),
+                "min_ms": min(times),
+                "cpu_ms": statistics.median(cpu),
+                "reps": len(times),
+                "escalations": found[0],
+                "per_item_ms": statistics.median(times) / max(1, found[0]),
+                "sql_ms": min(sql_times),
+            }
+        )
+        if len(set(found)) != 1 or found[0] != made:
+            self.note(f"sweep with {made} due recorded {found} escalations per run")
+        self.results["measurements"][key] = out
         print(
-            f"  {out['label']}: median {out['median_ms']:.0f} ms, {out['queries']} queries, "
-            f"{found[0]} escalations, peak {peak:.1f} MB",
+            f"  {out['label']}: median {out['median_ms']:.0f} ms ({out['cpu_ms']:.0f} ms CPU), "
+            f"{out.get('queries')} queries, {found[0]} escalations, "
+            f"INSERT…SELECT {out['sql_ms']:.0f} ms ({out.get('sql_rows')} rows)"
+            + (f", peak {out['peak_mb']:.1f} MB (tracemalloc)" if "peak_mb" in out else "")
+            + (f", maxrss {out['maxrss_mb']:.0f} MB" if "maxrss_mb" in out else ""),
             flush=True,
         )
+        return out
+
+    def sweep_suite(self, stage: str) -> None:
+        """Step 6: the sweep at this size, each figure beside its single-statement equivalent."""
+        from complaints.sla.sweep import sla_sweep
+
+        print(f"SLA sweep (Step 6) at {stage}…", flush=True)
+        suite = {"complaints": self.count_complaints()}
+        suite.update(self.clock_volumes())
+        idle = []
+        for _ in range(2):
+            sla_sweep(now=self.now)  # warm
+        for _ in range(9):
+            gc.collect()
+            start = time.perf_counter()
+            result = sla_sweep(now=self.now)
+            idle.append((time.perf_counter() - start) * 1000)
+            if result.batches:
+                raise BenchError("the idle sweep found clocks due")
+        sql = []
+        for _ in range(9):
+            sql.append(self.sql_select_due())
+        suite["idle_ms"] = statistics.median(idle)
+        suite["idle_all_ms"] = [round(v, 1) for v in idle]
+        suite["idle_sql_ms"] = statistics.median(sql)
+        print(
+            f"  nothing due: median {suite['idle_ms']:.1f} ms (SELECT of due clocks "
+            f"{suite['idle_sql_ms']:.2f} ms)",
+            flush=True,
+        )
+        suite["explain_idle"] = self.due_query_plan()
+        for k in self.args.sweep_due:
+            out = self.sweep_due(
+                k, key=f"step6_{stage}_{k}", reps=3 if k <= 5000 else 1,
+                child=k > 5000, plan=(k == self.args.sweep_due[0]),
+            )  # fmt: skip
+            suite[f"due_{k}"] = out
+        self.results.setdefault("sweep", {})[stage] = suite
+        if self.args.sweep_only:
+            self.save_partial()
+
+    def count_complaints(self) -> int:
+        from complaints.models import Complaint
+
+        return Complaint.objects.count()
+
+    def clock_volumes(self) -> dict:
+        from complaints.models import Clock, Complaint
+
+        return {
+            "open": Complaint.objects.open().count(),
+            "clocks": Clock.objects.count(),
+            "running clocks": Clock.objects.filter(next_at__isnull=False).count(),
+        }
+
+    def save_partial(self) -> None:
+        path = OUT / f"sweep-{self.vendor}-{self.args.complaints}.json"
+        path.write_text(json.dumps(self.results, indent=1, default=str, ensure_ascii=False))
 
     def services(self):
         """The real path, one call at a time: complaint_create, then confirm (+ dispatch)."""
@@ -1230,7 +1637,11 @@ class Bench:
         residents = list(
             Resident.objects.select_related("unit__building__property").order_by("pk")[::25]
         )
-        leaves = list(Category.objects.filter(parent__isnull=False).select_related("parent"))
+        leaves = [  # under the demo's headings, whose department the loader knows
+            c
+            for c in Category.objects.filter(parent__isnull=False).select_related("parent")
+            if c.parent.code in self.loader.department_of
+        ]
         departments = {d.code: d for d in Department.objects.all()}
 
         def create():
@@ -1357,6 +1768,7 @@ class Bench:
             {
                 "n": n,
                 "n_small": small,
+                "command": " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]]),
                 "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             }
         )
@@ -1372,20 +1784,27 @@ class Bench:
         self.drain("stage1")
         self.pick_targets()
         print("measuring at N/10…", flush=True)
-        self.sweep_idle(small=True)
-        self.pages(small=True)
+        if self.args.sweep_only:
+            self.sweep_suite("N/10")
+        else:
+            self.sweep_idle(small=True)
+            self.pages(small=True)
         print(f"loading {n - small} more complaints (to N={n})…", flush=True)
         self.load(n - small, "stage2")
         self.drain("stage2")
         print("volumes:", self.volumes(), flush=True)
         print("measuring at N…", flush=True)
         self.results["loadavg"]["measuring at N"] = os.getloadavg()
-        self.sweep_idle(small=False)
-        self.pages(small=False)
-        for k in (100, 1000):
-            self.sweep_due(k)
-        print("service path…", flush=True)
-        self.services()
+        if self.args.sweep_only:
+            self.sweep_suite("N")
+        else:
+            self.sweep_idle(small=False)
+            self.pages(small=False)
+            for k in (100, 1000):
+                self.sweep_due(k, reps=3)
+            self.sweep_suite("N")
+            print("service path…", flush=True)
+            self.services()
         self.results["loadavg"]["end"] = os.getloadavg()
         self.results["duration_s"] = time.perf_counter() - started
 
@@ -1457,6 +1876,12 @@ def _queries(m):
 
 def render_report(runs: list[dict]) -> str:
     old = REPORT.read_text() if REPORT.exists() else ""
+    step6 = ""
+    if STEP6_START in old and "## SLA sweep (Step 6)" in old:
+        # The section, from its heading to its end marker, is carried over as it is.
+        start = old.index("## SLA sweep (Step 6)")
+        end = old.index(STEP6_END, start) + len(STEP6_END)
+        step6 = old[start:end]
     kept = ""
     if INTERPRETATION_START in old and INTERPRETATION_END in old:
         kept = old.split(INTERPRETATION_START, 1)[1].split(INTERPRETATION_END, 1)[0].strip("\n")
@@ -1528,8 +1953,10 @@ def render_report(runs: list[dict]) -> str:
         "(rework included), revisits, a full timeline for 30 %, today's progress report on "
         "every signed work order, and the escalation history (with notifications, mostly read) "
         "that the sweep would have recorded by the moment of the load, so that a sweep at that "
-        "moment finds nothing due. Deadlines come from the app's own `dispatch_due`, "
-        "`schedule_classified` and `schedule_reminders`. The demo registry (1 property) is "
+        "moment finds nothing due. Deadlines and the running clocks (`Clock` rows: level and "
+        "`next_at` as the sweep would have left them) come from the engine's own "
+        "`complaints.sla.deadlines` (`plan`, `steps`, `reminder_times`, `next_look`). The "
+        "demo registry (1 property) is "
         "extended to one property per 2,000 complaints, each like the demo one (432 units, "
         "~200 residents).",
         "",
@@ -1636,12 +2063,16 @@ def render_report(runs: list[dict]) -> str:
     lines.append("| marginal cost per due item | " + " | ".join(per_item) + " |")
     lines += [
         "",
-        "Due items are made by moving deadlines into the past with `queryset.update` (a tenth "
-        "dispatch deadlines of undispatched complaints, the rest resolution deadlines of open "
-        "ones), so each yields exactly one escalation; after each run the escalations, their "
-        "notifications and timeline rows are deleted and the deadlines restored. The sweep "
-        "runs with `now` = the moment of the load. Its time includes queuing one Celery "
-        "delivery task per escalation (filesystem broker).",
+        "Due items are made by moving running clocks (dispatch, answer, resolution, reminder, "
+        "revisit) earlier as a whole with one `UPDATE`, so that each one's next step fell a "
+        "minute ago and yields exactly one escalation; after each run the escalations, their "
+        "notifications and timeline rows are deleted and the clocks restored. The sweep runs "
+        "with `now` = the moment of the load. Its time includes queuing one Celery delivery "
+        "task per batch of 500 clocks (filesystem broker).",
+    ]
+    if step6:
+        lines += ["", step6]
+    lines += [
         "",
         "## Interpretation",
         "",
@@ -1688,11 +2119,209 @@ def render_report(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- the SLA sweep section (Step 6) -----------------------------------------------------------
+STEP6_START = "<!-- sla-sweep-step6:start -->"
+STEP6_END = "<!-- sla-sweep-step6:end -->"
+STEP6_TARGETS = {"idle_ms": 20.0, "due_2000_ms": 1000.0, "due_50000_mb": 150.0}
+
+
+def load_sweep_results() -> list[dict]:
+    """Every ``bench/out/sweep-<backend>-<N>.json``: PostgreSQL first, then by N."""
+    runs = [json.loads(path.read_text()) for path in OUT.glob("sweep-*-*.json")]
+    return sorted(runs, key=lambda r: (r["backend"] != "postgresql", r["backend"], r["n"]))
+
+
+def _met(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def render_step6(runs: list[dict]) -> str:
+    """The generated part of the 'SLA sweep (Step 6)' section (between its markers)."""
+    lines = []
+    for r in runs:
+        name = BACKEND_NAMES.get(r["backend"], r["backend"])
+        sweep = r.get("sweep", {})
+        lines += [
+            "",
+            f"### After: {name} ({r['machine']['database']}), {r['date']}",
+            "",
+            f"`{r.get('command', '')}` — {r['machine']['nproc']} × {r['machine']['cpu']}, "
+            f"load average {', '.join(f'{k} {v[0]:.1f}' for k, v in r['loadavg'].items())}; "
+            f"bulk load {r['load'].get('stage1', {}).get('seconds', 0):.0f} s + "
+            f"{r['load'].get('stage2', {}).get('seconds', 0):.0f} s; clocks due right after each load "
+            f"(drained): {r['load'].get('drained_stage1', '?')} / "
+            f"{r['load'].get('drained_stage2', '?')} escalations.",
+            "",
+            "| complaints | open | clock rows | running (next_at set) |",
+            "|---:|---:|---:|---:|",
+        ]
+        for stage in ("N/10", "N"):
+            s = sweep.get(stage)
+            if s:
+                lines.append(
+                    f"| {fmt(s['complaints'])} | {fmt(s['open'])} | {fmt(s['clocks'])} | "
+                    f"{fmt(s['running clocks'])} |"
+                )
+        lines += [
+            "",
+            "| measurement | complaints | sweep | single statement, same rows | ratio | target |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        idle = [(stage, sweep[stage]) for stage in ("N/10", "N") if stage in sweep]
+        for _stage, s in idle:
+            ok = s["idle_ms"] <= STEP6_TARGETS["idle_ms"]
+            lines.append(
+                f"| nothing due (median of {len(s['idle_all_ms'])}) | {fmt(s['complaints'])} | "
+                f"{s['idle_ms']:.1f} ms | {s['idle_sql_ms']:.2f} ms (SELECT due clocks, "
+                f"partial index) | {s['idle_ms'] / max(s['idle_sql_ms'], 0.01):.0f}× | "
+                f"≤ 20 ms: {_met(ok)} |"
+            )
+        if len(idle) == 2:
+            a, b = idle[0][1]["idle_ms"], idle[1][1]["idle_ms"]
+            lines.append(
+                f"| nothing due, N / (N/10) | | {b / a:.2f}× | | | flat: {_met(b / a < 1.5)} |"
+            )
+        for _stage, s in idle:
+            for key, m in s.items():
+                if not key.startswith("due_"):
+                    continue
+                k = m["due"]
+                if k < m["asked"]:
+                    target = (
+                        f"not measurable here: only {fmt(k)} of {fmt(m['asked'])} clocks are "
+                        "running at this size"
+                    )
+                elif m["asked"] == 2000:
+                    target = f"≤ 1 s: {_met(m['median_ms'] <= 1000)}"
+                elif m["asked"] == 50000 and "maxrss_mb" in m:
+                    target = f"≤ 150 MB: {_met(m['maxrss_mb'] <= 150)}"
+                else:
+                    target = ""
+                timing = (
+                    f"{m['median_ms']:,.0f} ms (median of {m['reps']})"
+                    if m["reps"] > 1
+                    else f"{m['median_ms']:,.0f} ms"
+                )
+                memory = (
+                    f"; peak RSS {m['maxrss_mb']:.0f} MB ({m['baseline_rss_mb']:.0f} MB "
+                    f"before the sweep; {m['child_ms']:,.0f} ms in that process)"
+                    if "maxrss_mb" in m
+                    else (f"; tracemalloc peak {m['peak_mb']:.1f} MB" if "peak_mb" in m else "")
+                )
+                lines.append(
+                    f"| {fmt(k)} newly due, one run | {fmt(s['complaints'])} | {timing}, "
+                    f"{fmt(m['escalations'])} escalations, {fmt(m.get('queries'))} queries, "
+                    f"{m['batches']} batches{memory} | {m['sql_ms']:,.0f} ms (INSERT … SELECT … "
+                    f"ON CONFLICT DO NOTHING, {fmt(m.get('sql_rows'))} rows) | "
+                    f"{m['median_ms'] / max(m['sql_ms'], 0.01):.0f}× | {target} |"
+                )
+        for _stage, s in idle:
+            first_due = next((m for key, m in s.items() if key.startswith("due_")), {})
+            for title, ex in (
+                ("nothing due", s.get("explain_idle")),
+                (f"{fmt(first_due.get('due'))} newly due", first_due.get("explain_due")),
+            ):
+                if not ex:
+                    continue
+                lines += [
+                    "",
+                    f"The sweep's due-clock query at {fmt(s['complaints'])} complaints, "
+                    f"{title} (`EXPLAIN (ANALYZE, BUFFERS)`; uses `clock_next`: "
+                    f"{'yes' if ex['uses_clock_next'] else '**no**'}):",
+                    "",
+                    "```sql",
+                    ex["sql"]
+                    if len(ex["sql"]) < 1500
+                    else ex["sql"][:700] + " … " + ex["sql"][-600:],
+                    "```",
+                    "",
+                    "```",
+                    ex["plan"],
+                    "```",
+                ]
+        if r.get("notes"):
+            lines += ["", "Notes from the run:", ""] + [f"- {n}" for n in r["notes"]]
+    return "\n".join(lines).strip("\n")
+
+
+def step6_block(old: str) -> str:
+    if STEP6_START in old and STEP6_END in old:
+        return old.split(STEP6_START, 1)[1].split(STEP6_END, 1)[0].strip("\n")
+    return ""
+
+
+def write_step6() -> None:
+    """Rewrite the generated part of 'SLA sweep (Step 6)' in REPORT.md from
+    bench/out/sweep-*.json, leaving every other line of the report alone."""
+    runs = load_sweep_results()
+    if not runs or not REPORT.exists():
+        return
+    old = REPORT.read_text()
+    body = render_step6(runs)
+    if STEP6_START in old and STEP6_END in old:
+        head, rest = old.split(STEP6_START, 1)
+        tail = rest.split(STEP6_END, 1)[1]
+        new = f"{head}{STEP6_START}\n{body}\n{STEP6_END}{tail}"
+    else:
+        new = (
+            old.rstrip("\n") + f"\n\n## SLA sweep (Step 6)\n\n{STEP6_START}\n{body}\n{STEP6_END}\n"
+        )
+    REPORT.write_text(new)
+    print(f"updated the Step 6 section of {REPORT.relative_to(ROOT)}")
+
+
 def write_report() -> None:
     runs = load_results()
     if runs:
         REPORT.write_text(render_report(runs))
         print(f"wrote {REPORT.relative_to(ROOT)}")
+    write_step6()
+
+
+def sweep_child_main(now_iso: str) -> int:
+    """``--sweep-child NOW``: one sweep at NOW in this fresh process (started by the bench
+    with its environment), then its wall time and peak RSS as one line of JSON.
+
+    The peak is ``VmHWM`` of ``/proc/self/status`` (this process's own memory after ``exec``),
+    falling back to ``ru_maxrss``: on Linux a child started with ``vfork``/``fork`` + ``exec``
+    inherits the parent's high-water mark in ``ru_maxrss``, which is then the bench's, not the
+    sweep's."""
+    import resource
+
+    import django
+
+    def peak_mb() -> float:
+        try:
+            status = Path("/proc/self/status").read_text()
+            return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024
+        except (OSError, TypeError):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no debug cursor keeping every query
+    from complaints.sla.rules import Rules
+    from complaints.sla.sweep import sla_sweep
+
+    Rules.load()  # connect, import, warm
+    baseline = peak_mb()
+    start = time.perf_counter()
+    result = sla_sweep(now=dt.datetime.fromisoformat(now_iso))
+    ms = (time.perf_counter() - start) * 1000
+    peak = peak_mb()
+    print(
+        json.dumps(
+            {
+                "ms": ms,
+                "maxrss_mb": peak,
+                "baseline_rss_mb": baseline,
+                "escalations": result.escalations,
+                "batches": result.batches,
+            }
+        )
+    )
+    return 0
 
 
 def main(argv=None) -> int:
@@ -1700,6 +2329,8 @@ def main(argv=None) -> int:
     if args.report_only:
         write_report()
         return 0
+    if args.sweep_child:
+        return sweep_child_main(args.sweep_child)
     info = configure_environment(args)
     if info["pg"]:
         pg_recreate(*info["pg"])
@@ -1710,7 +2341,10 @@ def main(argv=None) -> int:
         django.setup()
         bench = Bench(args, info)
         bench.run()
-        path = OUT / f"results-{bench.vendor}.json"
+        if args.sweep_only:
+            path = OUT / f"sweep-{bench.vendor}-{args.complaints}.json"
+        else:
+            path = OUT / f"results-{bench.vendor}.json"
         path.write_text(json.dumps(bench.results, indent=1, default=str, ensure_ascii=False))
         print(f"wrote {path.relative_to(ROOT)} ({bench.results['duration_s']:.0f} s)")
         ok = True
@@ -1728,7 +2362,10 @@ def main(argv=None) -> int:
         else:
             print(f"kept: {info['pg'][1] if info['pg'] else info['var_dir']}")
     if ok:
-        write_report()
+        if args.sweep_only:
+            write_step6()
+        else:
+            write_report()
     return 0 if ok else 1
 
 
