@@ -100,7 +100,9 @@ def _due(ctx: Context, limit: int):
     qs = (
         Clock.objects.filter(next_at__isnull=False, next_at__lte=ctx.now)
         .select_related("complaint__category", "complaint__department", "complaint__owner")
-        .order_by("next_at", "pk")
+        # next_at alone: the index gives that order, so the LIMIT stops the scan early (a
+        # tie-break would sort every due clock first, at 17:00 all the day's reports).
+        .order_by("next_at")
     )
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
@@ -120,12 +122,50 @@ def _run_batch(ctx: Context, limit: int) -> int:
                 STEPS[clock.kind](ctx, clock)
             else:
                 clock.next_at = None  # a service forgot to stop it: stop it now
-        Clock.objects.bulk_update(clocks, ["started_at", "due_at", "level", "next_at"])
+        _save_clocks(clocks)
         _record(ctx)
         for complaint in ctx.made_major:
             _make_major(ctx, complaint)
         ctx.result.batches += 1
     return len(clocks)
+
+
+def _save_clocks(clocks: list[Clock]) -> None:
+    """Write the batch's clocks back in one statement.
+
+    ``bulk_update`` builds a ``CASE WHEN id = …`` per row and field, which PostgreSQL walks
+    for every row (a batch of 500 cost more than everything else the sweep does); one
+    ``UPDATE … FROM unnest(…)`` does the same in a few milliseconds.  SQLite gets the same
+    rows through ``executemany``, which is fast there.
+    """
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    rows = [(c.started_at, c.due_at, c.level, c.next_at, c.pk) for c in clocks]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS c SET started_at = v.started_at, due_at = v.due_at, "
+                "level = v.level, next_at = v.next_at "
+                "FROM unnest(%s::timestamptz[], %s::timestamptz[], %s::int[], "
+                "%s::timestamptz[], %s::bigint[]) AS v(started_at, due_at, level, next_at, id) "
+                "WHERE c.id = v.id",
+                [list(col) for col in zip(*rows, strict=True)],
+            )
+        else:
+            ops = connection.ops
+            cursor.executemany(
+                f"UPDATE {table} SET started_at = %s, due_at = %s, level = %s, next_at = %s "
+                "WHERE id = %s",
+                [
+                    (
+                        ops.adapt_datetimefield_value(a),
+                        ops.adapt_datetimefield_value(b),
+                        level,
+                        ops.adapt_datetimefield_value(n),
+                        pk,
+                    )
+                    for a, b, level, n, pk in rows
+                ],
+            )
 
 
 def is_running(c: Complaint, kind: str) -> bool:
