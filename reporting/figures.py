@@ -169,7 +169,8 @@ def serious() -> Q:
 
 
 def loss_above(threshold) -> Q:
-    return Q(economic_loss__gt=threshold) & ~Q(validity=INVALID)
+    """A loss at or above the threshold (the procedures' 500 元以上 includes 500)."""
+    return Q(economic_loss__gte=threshold) & ~Q(validity=INVALID)
 
 
 def reached_government() -> Q:

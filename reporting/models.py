@@ -46,7 +46,15 @@ class ReportingSettings(models.Model):
         default=Decimal("500.00"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_(
-            "A complaint whose economic loss is above this amount needs a corrective action."
+            "A complaint whose economic loss is this amount or more needs a corrective action."
+        ),
+    )
+    open_action_for_loss = models.BooleanField(
+        _("open the corrective action when the loss is recorded"),
+        default=True,
+        help_text=_(
+            "On: recording such a loss opens a corrective action for the manager at once. "
+            "Off: the monthly statistics list the complaint until someone records one."
         ),
     )
     satisfaction_target = models.DecimalField(

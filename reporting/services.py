@@ -44,6 +44,66 @@ def corrective_action_save(*, action: CorrectiveAction, by) -> CorrectiveAction:
     return action
 
 
+LOSS_ACTION_DAYS = 7  # the manager's analysis meeting is held within a week
+
+
+@transaction.atomic
+def corrective_action_for_loss(*, complaint, by) -> CorrectiveAction | None:
+    """A loss at or above the threshold (500 yuan: 以上 includes it) opens a corrective action
+    for the manager the moment it is recorded, so the analysis the procedure asks for does
+    not wait for the monthly report.  Nothing happens below the threshold, or if the
+    complaint already has an action."""
+    from complaints.models import ComplaintEvent
+    from complaints.services.timeline import record_event
+    from complaints.sla.notifications import notify, users_in_role
+
+    config = ReportingSettings.current()
+    loss = complaint.economic_loss
+    if not config.open_action_for_loss:
+        return None
+    if loss is None or loss < config.economic_loss_threshold:
+        return None
+    if CorrectiveAction.objects.filter(complaints=complaint).exists():
+        return None
+    owner = (
+        users_in_role(roles.MANAGER).order_by("pk").first()
+        or users_in_role(roles.GENERAL_MANAGER).order_by("pk").first()
+        or by
+    )
+    now = timezone.now()
+    facts = {"loss": loss, "number": complaint.number, "threshold": config.economic_loss_threshold}
+    action = CorrectiveAction(
+        title=(_("Economic loss of %(loss)s yuan: %(number)s") % facts)[:200],
+        cause_analysis=_(
+            "To be analysed: the manager convenes the departments concerned to find the cause "
+            "(a loss of %(threshold)s yuan or more)."
+        )
+        % facts,
+        action=_("To be decided at the analysis and approved by management."),
+        owner=owner,
+        due_date=timezone.localdate(now) + dt.timedelta(days=LOSS_ACTION_DAYS),
+        created_by=by,
+        created_at=now,
+    )
+    action.full_clean()
+    action.save()
+    action.complaints.add(complaint)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.LOSS,
+        by=by,
+        note=_("Economic loss of %(loss)s yuan: a corrective action is opened for %(owner)s.")
+        % {"loss": loss, "owner": roles.display_name(owner)},
+        at=now,
+    )
+    notify(
+        [owner],
+        complaint=complaint,
+        message=_("%(number)s: an economic loss of %(loss)s yuan needs your analysis.") % facts,
+    )
+    return action
+
+
 @transaction.atomic
 def corrective_action_verify(*, action: CorrectiveAction, by, note: str = "") -> CorrectiveAction:
     """Management checks that the action worked and closes it."""

@@ -313,6 +313,12 @@ def complaint_create(
     from ..sla import deadlines
 
     deadlines.schedule(complaint)
+    if complaint.economic_loss is not None:
+        # The reporting app owns corrective actions and the loss threshold; imported here,
+        # at run time, because it builds on this app.
+        from reporting.services import corrective_action_for_loss
+
+        corrective_action_for_loss(complaint=complaint, by=by)
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, by=by)
     return complaint

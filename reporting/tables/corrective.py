@@ -30,15 +30,15 @@ def corrective_summary_table(stats: Statistics) -> Table:
     drill = Drill(stats, stats.start, stats.end)
     threshold = number_format(stats.threshold, 2, force_grouping=True)
     serious = {"severity__in": "important,major"}
-    loss = {"economic_loss__gt": str(stats.threshold)}
+    loss = {"economic_loss__gte": str(stats.threshold)}
     table = Table(
         "corrective",
         _("Corrective actions"),
         _("figure"),
         [Column("count", _("count"))],
         note=_(
-            "Major and important complaints, and complaints with an economic loss above "
-            "%(threshold)s yuan, each need a corrective action; invalid complaints do not."
+            "Major and important complaints, and complaints with an economic loss of "
+            "%(threshold)s yuan or more, each need a corrective action; invalid complaints do not."
         )
         % {"threshold": threshold},
     )
@@ -56,7 +56,8 @@ def corrective_summary_table(stats: Statistics) -> Table:
     )
     table.add(
         "loss_above",
-        _("complaints with an economic loss above %(threshold)s yuan") % {"threshold": threshold},
+        _("complaints with an economic loss of %(threshold)s yuan or more")
+        % {"threshold": threshold},
         css="heading",
         count=Cell(c["loss_above"], COUNT, drill(figure="not_invalid", **loss)),
     )
@@ -160,7 +161,7 @@ def missing_actions_table(stats: Statistics) -> Table:
             reasons.append(c.get_severity_display())
         if c.economic_loss is not None and c.economic_loss > threshold:
             reasons.append(
-                _("loss above %(threshold)s yuan")
+                _("loss of %(threshold)s yuan or more")
                 % {"threshold": number_format(threshold, 2, force_grouping=True)}
             )
         table.add(

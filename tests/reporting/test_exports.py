@@ -42,9 +42,12 @@ def rows_by_label(ws) -> dict[str, list]:
 
 
 def as_read(value):
-    """A value as openpyxl reads it back: dates come back as midnight datetimes."""
+    """A value as openpyxl reads it back: dates come back as midnight datetimes, an empty
+    text as an empty cell."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time())
+    if value == "":
+        return None
     return value
 
 

@@ -122,7 +122,8 @@ def test_lists_of_serious_complaints_and_missing_actions(october):
     c = october
     assert [x.number for x in stats.serious] == [c[k].number for k in ("B", "C", "G", "J")]
     assert [x.has_action for x in stats.serious] == [False, False, False, True]
-    assert [x.number for x in stats.missing_actions] == [c[k].number for k in ("B", "C", "G")]
+    # K's loss is exactly the threshold: 以上 includes it.
+    assert [x.number for x in stats.missing_actions] == [c[k].number for k in ("B", "C", "G", "K")]
     assert [a.title for a in stats.open_actions] == [
         '=HYPERLINK("http://x")',
         "收费争议处理流程不清",
@@ -199,7 +200,7 @@ def test_page_shows_every_figure_of_the_tables(client, october, manager):
     assert cells["summary.total.previous_change"][0] == "+17"
     assert cells["summary.total.last_year"][0] == "1"
     assert cells["corrective.serious_missing.count"][0] == "3"
-    assert cells["corrective.loss_missing.count"][0] == "1"
+    assert cells["corrective.loss_missing.count"][0] == "2"
     assert cells["corrective.open_actions.count"][0] == "2"
     assert cells["corrective.open_actions_overdue.count"][0] == "1"
     assert cells["category.none.count"][0] == "1"
