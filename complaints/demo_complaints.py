@@ -120,7 +120,7 @@ def seed_complaints(*, users: dict, estate, count: int = 300, seed: int = 42) ->
         .order_by("id")
     )
     leaves = list(
-        Category.objects.filter(parent__isnull=False, is_urgent=False)
+        Category.objects.filter(parent__code__in=STORIES, is_urgent=False)
         .select_related("parent")
         .order_by("id")
     )
@@ -370,5 +370,9 @@ def _one(
     when = later(60, 3 * 24 * 60)
     if when is not None and complaint.state == Complaint.State.REVISITED:
         with _clock(when):
+            # The desk proposes with the case summary; the supervisor reviews and archives.
+            services.complaint_propose_archive(
+                complaint=complaint, by=desk, summary=f"{complaint.result_note}；业主已确认满意"
+            )
             services.complaint_close(complaint=complaint, by=supervisor)
     return complaint
