@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='complaint',
             name='owner',
-            field=models.ForeignKey(blank=True, help_text='首问负责: whoever first received it follows it up and answers the resident, until it is handed to someone else.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints_owned', to=settings.AUTH_USER_MODEL, verbose_name='owner'),
+            field=models.ForeignKey(blank=True, help_text='首问负责: whoever first received it follows it up and answers the resident, until it is handed to someone else.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints_owned', to=settings.AUTH_USER_MODEL, verbose_name='follow-up owner'),
         ),
         migrations.AddField(
             model_name='complaint',

@@ -233,7 +233,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="complaints_owned",
-        verbose_name=_("owner"),
+        verbose_name=_("follow-up owner"),
         help_text=_(
             "首问负责: whoever first received it follows it up and answers the resident, "
             "until it is handed to someone else."
