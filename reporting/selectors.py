@@ -326,8 +326,8 @@ def monthly_statistics(*, month: dt.date, **kwargs) -> Statistics:
 def period_statistics(
     *,
     period: periods.Period,
+    viewer,
     estate: Property | None = None,
-    complaints: QuerySet[Complaint] | None = None,
     now: dt.datetime | None = None,
     list_limit: int | None = None,
 ) -> Statistics:
@@ -335,8 +335,9 @@ def period_statistics(
     beside the previous period, the same period last year and the trend of the last
     ``TREND_LENGTH[period.kind]`` periods.
 
-    ``complaints`` is where to count from: a page passes
-    ``Complaint.objects.visible_to(user)``; tasks and commands count all complaints.
+    ``viewer`` is required: the person looking (a page passes ``request.user``, and only
+    what they may see is counted), or ``None`` for the whole company — the report beat
+    sends to management and the ``monthly_report`` command.
     """
     tz = timezone.get_default_timezone()
     now = now or timezone.now()
@@ -344,7 +345,7 @@ def period_statistics(
     as_of = min(end, now)
     config = ReportingSettings.current()
 
-    base = complaints if complaints is not None else Complaint.objects.all()
+    base = Complaint.objects.visible_to(viewer) if viewer is not None else Complaint.objects.all()
     if estate is not None:
         base = base.filter(estate=estate)
     trend_periods = period.last(TREND_LENGTH[period.kind])
@@ -448,6 +449,8 @@ def period_statistics(
     )
 
     actions = CorrectiveAction.objects.open()
+    if viewer is not None:
+        actions = actions.visible_to(viewer)
     if estate is not None:
         actions = actions.filter(
             Q(complaints__estate=estate) | Q(complaints__isnull=True)

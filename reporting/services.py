@@ -135,7 +135,7 @@ def corrective_action_verify(*, action: CorrectiveAction, by, note: str = "") ->
 # --- the monthly report ------------------------------------------------------------------------
 def monthly_report_xlsx(*, month: dt.date, estate: Property | None = None) -> tuple[str, bytes]:
     """The month's statistics of all complaints as an XLSX file: (file name, content)."""
-    stats = selectors.monthly_statistics(month=month, estate=estate)
+    stats = selectors.monthly_statistics(month=month, estate=estate, viewer=None)  # company-wide
     return exports.filename(stats, "xlsx"), exports.xlsx_bytes(stats, tables.build_tables(stats))
 
 

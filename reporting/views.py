@@ -21,8 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from complaints.models import Complaint
-
 from . import exports, periods, selectors, tables
 from .forms import StatisticsForm
 from .models import STATISTICS_PERMISSION, MonthlyStatistics
@@ -71,7 +69,7 @@ def _compute(request, *, list_limit=None):
     stats = selectors.period_statistics(
         period=period,
         estate=form.cleaned_data["property"],
-        complaints=Complaint.objects.visible_to(request.user),
+        viewer=request.user,
         list_limit=list_limit,
     )
     return form, stats, tables.build_tables(stats)

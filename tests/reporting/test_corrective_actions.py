@@ -24,7 +24,7 @@ ADD = "admin:reporting_correctiveaction_add"
 
 def missing_numbers():
     with time_machine.travel(now(), tick=False):
-        stats = selectors.monthly_statistics(month=the_month())
+        stats = selectors.monthly_statistics(viewer=None, month=the_month())
     return [c.number for c in stats.missing_actions], stats.counts
 
 

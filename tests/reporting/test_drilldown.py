@@ -42,9 +42,11 @@ def drill_cells(estate=None, period=None):
     """(key, shown count, query) of every count that links to the complaint list."""
     with time_machine.travel(now(), tick=False):
         if period is None:
-            stats = selectors.monthly_statistics(month=the_month(), estate=estate)
+            stats = selectors.monthly_statistics(viewer=None, month=the_month(), estate=estate)
         else:
-            stats = selectors.period_statistics(period=periods.parse_period(period), estate=estate)
+            stats = selectors.period_statistics(
+                viewer=None, period=periods.parse_period(period), estate=estate
+            )
         built = tables.build_tables(stats)
     found = []
     for t in built:

@@ -33,7 +33,7 @@ def download(client, user, name, **params):
 
 def built_tables(language="zh-hans"):
     with translation.override(language), time_machine.travel(now(), tick=False):
-        stats = selectors.monthly_statistics(month=the_month())
+        stats = selectors.monthly_statistics(viewer=None, month=the_month())
         return stats, tables.build_tables(stats)
 
 

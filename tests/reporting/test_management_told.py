@@ -34,7 +34,7 @@ def test_a_late_telling_is_counted_late_in_the_month(db):
             )
             sla_sweep()
         made.append(c)
-    stats = selectors.monthly_statistics(month=f.at(1).date(), now=f.at(30, 12))
+    stats = selectors.monthly_statistics(viewer=None, month=f.at(1).date(), now=f.at(30, 12))
     assert stats.counts["management_told"] == 2
     assert stats.counts["management_told_late"] == 1
     late = Complaint.objects.filter(Q(figures.management_told_late()))

@@ -27,7 +27,9 @@ PRINT = "admin:reporting_monthlystatistics_print"
 
 def statistics(label: str, **kwargs):
     with time_machine.travel(now(), tick=False):
-        return selectors.period_statistics(period=periods.parse_period(label), **kwargs)
+        return selectors.period_statistics(
+            viewer=None, period=periods.parse_period(label), **kwargs
+        )
 
 
 def get(client, user, name=PAGE, **params):
@@ -105,7 +107,7 @@ def test_year_is_compared_with_the_year_before(october):
 
 def test_comparison_columns_name_the_periods(october):
     with translation.override("zh-hans"), time_machine.travel(now(), tick=False):
-        stats = selectors.period_statistics(period=periods.parse_period("2026-Q4"))
+        stats = selectors.period_statistics(viewer=None, period=periods.parse_period("2026-Q4"))
         built = {t.key: t for t in tables.build_tables(stats)}
     summary = built["summary"]
     assert [c.label for c in summary.columns][:2] == ["2026-Q4", "上季度（2026-Q3）"]
@@ -127,7 +129,7 @@ def test_a_past_period_does_not_change_as_time_passes(october, manager):
     step(later, services.complaint_investigate, complaint=october["G"], by=manager, plan="处理")
     resolve(october["G"], later, head=manager)
     with time_machine.travel(later + dt.timedelta(days=40), tick=False):
-        after = selectors.period_statistics(period=periods.parse_period("2026-W43"))
+        after = selectors.period_statistics(viewer=None, period=periods.parse_period("2026-W43"))
     assert after.as_of == before.as_of
     assert after.counts["overdue"] == before.counts["overdue"]
 

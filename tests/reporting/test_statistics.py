@@ -26,7 +26,7 @@ CELL = re.compile(r'data-cell="([^"]+)">(?:<a href="([^"]*)">)?([^<]*)<')
 
 def statistics(**kwargs):
     with time_machine.travel(now(), tick=False):
-        return selectors.monthly_statistics(month=the_month(), **kwargs)
+        return selectors.monthly_statistics(viewer=None, month=the_month(), **kwargs)
 
 
 def page_cells(html: str) -> dict[str, tuple[str, str | None]]:
@@ -55,7 +55,7 @@ def test_complaint_received_at_2359_on_the_last_day_counts_in_that_month(october
     stats = statistics()
     assert stats.counts["channel_letter"] == 1  # A is the month's only letter
     assert stats.categories[-1].count == 1  # …and its only complaint without a category
-    november = selectors.monthly_statistics(month=dt.date(2026, 11, 1), now=now())
+    november = selectors.monthly_statistics(viewer=None, month=dt.date(2026, 11, 1), now=now())
     assert november.counts["total"] == 1  # N, received 1 November 00:00
     assert november.counts["channel_letter"] == 0
     september = statistics().previous
@@ -152,7 +152,7 @@ def test_one_property_only(october):
 
 
 def test_month_without_complaints_shows_zeros(db):
-    stats = selectors.monthly_statistics(month=dt.date(2026, 10, 1), now=now())
+    stats = selectors.monthly_statistics(viewer=None, month=dt.date(2026, 10, 1), now=now())
     assert stats.counts["total"] == 0
     assert all(v == 0 for k, v in stats.counts.items() if k != "loss_total")
     assert stats.counts["loss_total"] == Decimal("0")
@@ -168,7 +168,7 @@ def test_page_shows_every_figure_of_the_tables(client, october, manager):
     html = response.content.decode()
     cells = page_cells(html)
     with time_machine.travel(now(), tick=False):
-        built = tables.build_tables(selectors.monthly_statistics(month=the_month()))
+        built = tables.build_tables(selectors.monthly_statistics(viewer=None, month=the_month()))
     expected = {
         f"{t.key}.{row.key}.{col.key}": cell.display
         for t in built
