@@ -453,14 +453,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         orders = cache.get("work_orders")
         if orders is not None:
             active = [o for o in orders if o.is_active]
-            order = max(active, key=lambda o: o.dispatched_at) if active else None
+            order = max(active, key=lambda o: (o.dispatched_at, o.pk)) if active else None
         else:
             from .work import WorkOrder
 
             order = (
                 self.work_orders.filter(status__in=WorkOrder.ACTIVE_STATUSES)
                 .select_related("department", "signed_by")
-                .order_by("-dispatched_at")
+                .order_by("-dispatched_at", "-pk")
                 .first()
             )
         self.__dict__["_active_work_order"] = order

@@ -14,6 +14,7 @@ from .. import policies
 from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
 from ..roles import display_name
 from ..sla import deadlines
+from . import notices
 from .errors import Conflict, ServiceError
 from .intake import detect_group, refresh_repeat_level
 from .timeline import record_event
@@ -207,6 +208,7 @@ def _dispatch(*, complaint, department, by, instructions="", rework=False) -> Wo
         note = f"{note} {instructions.strip()}"
     record_event(complaint, ComplaintEvent.Kind.DISPATCHED, by=by, note=note, work_order=order)
     deadlines.schedule(complaint, now=now)
+    notices.work_order_arrived(order=order, complaint=complaint, redispatched=current is not None)
     return order
 
 
@@ -240,6 +242,7 @@ def work_order_sign(*, work_order: WorkOrder, by) -> WorkOrder:
         work_order=work_order,
     )
     deadlines.schedule(work_order.complaint, now=now)  # the daily progress reports start
+    notices.work_order_signed(order=work_order, complaint=work_order.complaint)
     return work_order
 
 
@@ -293,6 +296,7 @@ def complaint_resolve(*, complaint: Complaint, by, result: str) -> Complaint:
     complaint.forget_work_order()
     _transition_event(complaint, from_state, by=by, note=complaint.result_note, work_order=order)
     deadlines.schedule(complaint)  # resolution clocks stop; the revisit clock starts
+    notices.complaint_resolved(complaint=complaint)
     return complaint
 
 
@@ -324,7 +328,7 @@ def complaint_revisit(
     unsatisfied = satisfaction == Revisit.Satisfaction.UNSATISFIED
     if unsatisfied and not revisit.comment:
         raise ServiceError(_("Write down what the resident is unhappy about."))
-    last_order = complaint.work_orders.order_by("-dispatched_at").first()
+    last_order = complaint.work_orders.order_by("-dispatched_at", "-pk").first()
     from_state = _run_transition(
         complaint, "revisit_unsatisfied" if unsatisfied else "revisit_satisfied", by=by
     )
