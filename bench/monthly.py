@@ -27,9 +27,7 @@ class MonthlyStatisticsMixin:
         manager = self.users["manager"]
 
         def selector():
-            return monthly_statistics(
-                month=month, complaints=Complaint.objects.visible_to(manager), now=self.now
-            )
+            return monthly_statistics(month=month, viewer=manager, now=self.now)
 
         label = f"Monthly statistics selector ({periods.month_label(month)}, {in_month} complaints)"
         self.record("stats_selector", label, selector, small=small)
