@@ -1,0 +1,88 @@
+"""The pages: search, the desk for three roles, a complaint page and the admin changelist,
+each through ``django.test.Client`` (full middleware, sessions, templates)."""
+
+from __future__ import annotations
+
+from bench.harness import BenchError
+
+
+class PagesMixin:
+    """The part of :class:`bench.runner.Bench` that measures the pages."""
+
+    def pick_targets(self):
+        """A number, a phone and a complaint page that exist in the (first tenth of the) data."""
+        from complaints.models import Complaint, ComplaintEvent
+
+        rng = self.rng
+        ids = list(Complaint.objects.order_by("pk").values_list("pk", flat=True))
+        self.target_number = Complaint.objects.get(pk=rng.choice(ids)).number
+        phone = (
+            Complaint.objects.filter(pk=rng.choice(ids), resident__isnull=False)
+            .values_list("contact_phone", flat=True)
+            .first()
+        ) or Complaint.objects.filter(resident__isnull=False).values_list(
+            "contact_phone", flat=True
+        )[0]
+        self.target_phone = str(phone).removeprefix("+86")
+        self.target_detail = (
+            ComplaintEvent.objects.filter(kind="revisit", complaint__state="closed")
+            .order_by("complaint_id")
+            .values_list("complaint_id", flat=True)
+            .first()
+        ) or ids[0]
+        self.results["targets"] = {
+            "number": self.target_number,
+            "phone": self.target_phone,
+            "detail_pk": self.target_detail,
+        }
+
+    def pages(self, *, small: bool):
+        from django.urls import reverse
+
+        from complaints import selectors
+
+        manager = self.client("manager")
+        searches = [
+            ("list_p1", "Search: no query, page 1", "", 1),
+            ("list_p50", "Search: no query, page 50", "", 50),
+            ("search_number", "Search: ?q=<number>", self.target_number, 1),
+            ("search_phone", "Search: ?q=<phone>", self.target_phone, 1),
+            ("search_room", "Search: ?q=3-2-1201", "3-2-1201", 1),
+            ("search_text_p1", "Search: ?q=电梯 (free text), page 1", "电梯", 1),
+            ("search_text_p50", "Search: ?q=电梯 (free text), page 50", "电梯", 50),
+        ]
+        for key, label, q, page in searches:
+            url = reverse("complaint-list") + "?" + (f"q={q}&" if q else "") + f"page={page}"
+            matches = selectors.complaints_search(
+                self.users["manager"], selectors.SearchParams(q=q)
+            ).count()
+            self.record(key, label, get(manager, url), small=small, extra={"matches": matches})
+        for key, label, who in [
+            ("desk_frontdesk", "Desk (GET /): front desk", "frontdesk"),
+            ("desk_head", "Desk (GET /): department head (工程部)", "eng_head"),
+            ("desk_manager", "Desk (GET /): manager", "manager"),
+        ]:
+            self.record(key, label, get(self.client(who), reverse("home")), small=small)
+        self.record(
+            "detail",
+            "Complaint page (closed, full timeline)",
+            get(manager, reverse("complaint-detail", args=[self.target_detail])),
+            small=small,
+        )
+        self.record(
+            "admin_changelist",
+            "Admin changelist /admin/complaints/complaint/",
+            get(manager, reverse("admin:complaints_complaint_changelist")),
+            small=small,
+        )
+        self.statistics(manager, small=small)
+
+
+def get(client, url):
+    def fn():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} → {response.status_code}")
+        return response
+
+    return fn
