@@ -33,6 +33,24 @@ def complaints_for_list(user) -> QuerySet[Complaint]:
     return Complaint.objects.visible_to(user).select_related(*LIST_RELATED)
 
 
+def revisit_queue_of(user) -> QuerySet[Complaint]:
+    """Resolved complaints waiting for their revisit: the user's own first (谁受理、谁回复 —
+    the revisit is the owner's by default), then by the revisit deadline."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return (
+        complaints_for_list(user)
+        .filter(state=Complaint.State.RESOLVED)
+        .select_related("owner")
+        .annotate(
+            theirs=Case(
+                When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("theirs", "revisit_due_at", "resolved_at", "id")
+    )
+
+
 @dataclass
 class Queue:
     key: str

@@ -427,11 +427,7 @@ def complaint_list(request):
 @login_required
 @permission_required("complaints.revisit_complaint", raise_exception=True)
 def revisit_queue(request):
-    complaints = list(
-        selectors.complaints_for_list(request.user)
-        .filter(state=Complaint.State.RESOLVED)
-        .order_by("revisit_due_at", "resolved_at", "id")[:100]
-    )
+    complaints = list(selectors.revisit_queue_of(request.user)[:100])
     # One form per complaint: the same field names (the action's prefix), distinct element ids.
     forms = [
         (

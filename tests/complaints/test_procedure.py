@@ -211,3 +211,18 @@ def test_refusing_the_final_answer_makes_it_special_and_major(desk, head, people
     assert c.is_special and c.repeat_level == "special" and c.severity == "major"
     with pytest.raises(ServiceError):
         services.complaint_refuse_final_answer(complaint=c, by=desk, reason="again")
+
+
+def test_the_revisit_queue_puts_the_owners_own_complaints_first(client, desk, head, people):
+    colleague = f.staff("front_desk")
+    theirs = walk(new(desk), "resolved", desk=desk, head=head, at=f.at(2, 9, 30))
+    mine = new(colleague, res=f.resident(name="王二", phone="+8613700000222", unit=f.unit("0202")))
+    mine = walk(mine, "resolved", desk=desk, head=head, at=f.at(2, 11))
+    from complaints import selectors
+
+    assert [c.pk for c in selectors.revisit_queue_of(colleague)] == [mine.pk, theirs.pk]
+    assert [c.pk for c in selectors.revisit_queue_of(desk)] == [theirs.pk, mine.pk]
+    client.force_login(colleague)
+    with time_machine.travel(f.at(2, 12), tick=False):
+        page = client.get("/complaints/revisits/").content.decode()
+    assert page.index(mine.number) < page.index(theirs.number)
