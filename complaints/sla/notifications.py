@@ -7,8 +7,10 @@ the broker never received (an outage, a killed worker) is queued again by the ne
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -73,8 +75,23 @@ def queue_delivery(ids: list[int]) -> None:
         log.warning("could not queue %d notifications; the next sweep re-queues them", len(ids))
 
 
+# Set by held_deliveries(): rows are written but not handed to the broker (the demo loader
+# writes months of history whose notifications nobody should receive, and would otherwise
+# queue hundreds of tasks ahead of the first real sweep).
+_held: ContextVar[bool] = ContextVar("notification_deliveries_held", default=False)
+
+
+@contextlib.contextmanager
+def held_deliveries():
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def queue_after_commit(ids: list[int]) -> None:
-    if ids:
+    if ids and not _held.get():
         transaction.on_commit(lambda: queue_delivery(ids))
 
 

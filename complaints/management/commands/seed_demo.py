@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from complaints.demo import seed_staff
 from complaints.demo_complaints import seed_complaints
 from complaints.models import Notification
+from complaints.sla.notifications import held_deliveries
 from complaints.sla.sweep import sla_sweep
 from reporting.demo import seed_corrective_actions
 from residents.demo import seed_registry
@@ -26,13 +27,16 @@ class Command(BaseCommand):
         if complaints < 0:
             self.stderr.write(_("--complaints cannot be negative."))
             raise SystemExit(2)
-        prop = seed_registry()
-        users = seed_staff()
-        total = seed_complaints(users=users, estate=prop, count=complaints)
-        seed_corrective_actions(manager=users["manager"])
-        # Escalate the demo's history now, quietly (no e-mail for months-old breaches), so
-        # that what the running beat escalates next is what falls due after start-up.
-        sla_sweep()
+        # The history is written quietly: its notifications are marked delivered, never queued
+        # (no e-mail for months-old events, and no backlog ahead of the first real sweep).
+        with held_deliveries():
+            prop = seed_registry()
+            users = seed_staff()
+            total = seed_complaints(users=users, estate=prop, count=complaints)
+            seed_corrective_actions(manager=users["manager"])
+            # Escalate the demo's history now, so that what the running beat escalates next
+            # is what falls due after start-up.
+            sla_sweep()
         Notification.objects.filter(delivered_at__isnull=True).update(delivered_at=timezone.now())
         self.stdout.write(
             _(
