@@ -17,6 +17,7 @@ from import_export.formats import base_formats
 # The monthly statistics link every figure to this list; the figure's definition lives there.
 from reporting.admin_filters import StatisticsFigureFilter
 
+from . import permissions as perms
 from .actions import ACTIONS, available_actions
 from .models import (
     Attachment,
@@ -258,7 +259,10 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     inlines = [WorkOrderInline, RevisitInline, AttachmentInline, ClockInline, EventInline]
-    readonly_fields = [f.name for f in Complaint._meta.fields if f.name != "id"]
+    readonly_fields = [
+        *(f.name for f in Complaint._meta.fields if f.name != "id"),
+        "contact_phone_masked",
+    ]
     fieldsets = [
         (None, {"fields": ["number", "state", "channel", "received_at", "received_by"]}),
         (
@@ -328,6 +332,32 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    # --- residents' phone numbers (PIPL) ------------------------------------------------------
+    def get_fieldsets(self, request, obj=None):
+        """Roles that do not call residents see the number masked here, as on the pages."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if perms.can_reveal_phone(request.user, obj):
+            return fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "contact_phone_masked" if f == "contact_phone" else f
+                        for f in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("contact phone"))
+    def contact_phone_masked(self, obj):
+        from residents.models import mask_phone
+
+        return mask_phone(obj.contact_phone)
 
     # --- who sees what -----------------------------------------------------------------
     def get_queryset(self, request):

@@ -184,6 +184,7 @@ def _detail_context(request, complaint, *, bound=None, bound_action=None):
         and perms.can_sign(request.user, order),
         "can_progress": complaint.is_open
         and complaint.state != Complaint.State.RECEIVED
+        and complaint.resolved_at is None
         and perms.can_report_progress(request.user, complaint),
         "can_dispatch": perms.can_dispatch(request.user, complaint)
         and complaint.state in (Complaint.State.CONFIRMED, Complaint.State.INVESTIGATED),

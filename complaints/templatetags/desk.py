@@ -83,6 +83,15 @@ def due_badge(due_at, now=None, done_at=None):
 
 
 @register.filter
+def shown_relative(due_at, now):
+    """Whether :func:`due_badge` shows ``due_at`` as "overdue …" / "due in …" (then the page
+    adds the time itself; otherwise the badge already is the time)."""
+    if not due_at:
+        return False
+    return due_at - (now or timezone.now()) < dt.timedelta(hours=24)
+
+
+@register.filter
 def masked(phone):
     from residents.models import mask_phone
 

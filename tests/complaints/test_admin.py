@@ -87,3 +87,16 @@ def test_nobody_adds_or_deletes_complaints_in_the_admin(client, desk):
     client.force_login(f.staff("general_manager"))
     assert client.get(reverse("admin:complaints_complaint_add")).status_code == 403
     assert client.get(reverse("admin:complaints_complaint_delete", args=[c.pk])).status_code == 403
+
+
+def test_a_department_head_sees_the_phone_masked_in_the_admin_too(client, desk, head):
+    c = f.advance(
+        f.complaint(desk, res=f.resident(phone="+8613812345678")), "confirmed", desk=desk, head=head
+    )
+    url = reverse("admin:complaints_complaint_change", args=[c.pk])
+    client.force_login(head)
+    page = client.get(url).content.decode()
+    assert "138****5678" in page and "13812345678" not in page and "138 1234 5678" not in page
+    client.force_login(f.staff("manager"))  # calls residents: sees the whole number
+    page = client.get(url).content.decode()
+    assert "138****5678" not in page

@@ -366,3 +366,20 @@ def test_search_by_a_phone_fragment_or_a_number_prefix(client, desk):
     for q in ("1234567", "138 1234 5678", c.number[:9], c.number.lower()):
         page = client.get(reverse("complaint-list"), {"q": q}).content.decode()
         assert c.number in page, q
+
+
+def test_the_complaint_page_prints_a_far_deadline_once_and_no_progress_form_once_resolved(
+    client, desk, head
+):
+    import time_machine
+
+    with time_machine.travel(f.at(2, 9), tick=False):
+        c = f.advance(f.complaint(desk, at=f.at(2, 9)), "investigated", desk=desk, head=head)
+        client.force_login(desk)
+        page = client.get(reverse("complaint-detail", args=[c.pk])).content.decode()
+    assert page.count("11-04 09:00") == 1  # two days away: the badge is the time itself
+    assert "progress-note" in page
+    with time_machine.travel(f.at(2, 10), tick=False):
+        f.advance(c, "resolved", desk=desk, head=head)
+        page = client.get(reverse("complaint-detail", args=[c.pk])).content.decode()
+    assert "progress-note" not in page
