@@ -444,7 +444,9 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
             self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
             return False
         self.message_user(
-            request, _("%(action)s: done.") % {"action": action.label}, level=messages.SUCCESS
+            request,
+            _("%(number)s: %(action)s — done.") % {"number": obj.number, "action": action.label},
+            level=messages.SUCCESS,
         )
         return True
 

@@ -256,7 +256,11 @@ def complaint_action(request, pk, name):
             message, status = _refusal(exc)
             messages.error(request, message)
         else:
-            messages.success(request, _("%(action)s: done.") % {"action": action.label})
+            messages.success(
+                request,
+                _("%(number)s: %(action)s — done.")
+                % {"number": complaint.number, "action": action.label},
+            )
             return redirect("complaint-detail", pk=pk)
         complaint = _visible_or_404(request.user, pk)
     context = _detail_context(request, complaint, bound=form, bound_action=name)

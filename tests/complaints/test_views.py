@@ -383,3 +383,24 @@ def test_the_complaint_page_prints_a_far_deadline_once_and_no_progress_form_once
         f.advance(c, "resolved", desk=desk, head=head)
         page = client.get(reverse("complaint-detail", args=[c.pk])).content.decode()
     assert "progress-note" not in page
+
+
+def test_a_done_message_names_the_action_and_the_number(client, desk, head):
+    from complaints import services
+
+    c = f.advance(f.complaint(desk), "confirmed", desk=desk, head=head)
+    services.work_order_sign(work_order=c.active_work_order, by=head)
+    client.force_login(head)
+    response = client.post(
+        reverse("complaint-action", args=[c.pk, "investigate"]),
+        {"investigate-plan": "换灯"},
+        follow=True,
+    )
+    from django.utils import translation
+
+    from complaints.actions import ACTIONS
+
+    with translation.override("zh-hans"):  # the pages speak Chinese unless asked otherwise
+        label = str(ACTIONS["investigate"].label)
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert c.number in text and label in text
