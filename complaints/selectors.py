@@ -327,6 +327,10 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
                 | Q(description__icontains=text)
                 | Q(location__icontains=text)
             )
+            if digits and digits == text:
+                # A few digits: a phone's last digits (尾号), a number's sequence ("0065"), or
+                # a room — all three are offered.
+                q |= Q(contact_phone__endswith=digits) | Q(number__endswith=digits)
             qs = qs.filter(q | Q(unit__in=units))
     if params.state:
         qs = qs.filter(state=params.state)

@@ -368,6 +368,19 @@ def test_search_by_a_phone_fragment_or_a_number_prefix(client, desk):
         assert c.number in page, q
 
 
+def test_search_by_the_last_digits_of_a_phone_or_a_number(client, desk):
+    mine = f.complaint(desk)  # 李明, +86 138 1234 5678
+    other = f.complaint(
+        desk, res=f.resident(name="赵芳", phone="+8613900001111", unit=f.unit("1202"))
+    )
+    client.force_login(desk)
+    page = client.get(reverse("complaint-list"), {"q": "5678"}).content.decode()
+    assert mine.number in page and other.number not in page  # 尾号 5678
+    sequence = other.number[-4:]
+    page = client.get(reverse("complaint-list"), {"q": sequence}).content.decode()
+    assert other.number in page and mine.number not in page
+
+
 def test_the_complaint_page_prints_a_far_deadline_once_and_no_progress_form_once_resolved(
     client, desk, head
 ):
