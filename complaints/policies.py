@@ -24,17 +24,26 @@ def raised_repeat_level(level: str) -> str:
     return ladder[min(ladder.index(level) + 1, len(ladder) - 1)]
 
 
+# The management ladder: escalation levels 1-3 go to these roles in turn, a late telling of
+# management goes one up, and a complaint handed to a superior climbs it.
+LADDER = ["supervisor", "manager", "general_manager"]
 # Who first takes over a complaint handed up, by class; each later hand-over goes one up.
 FIRST_SUPERIOR = {"minor": "supervisor", "important": "manager", "major": "general_manager"}
-LADDER = ["supervisor", "manager", "general_manager"]
+
+
+def role_above(role: str) -> str | None:
+    """The next role up the ladder; None above the general manager or off the ladder."""
+    if role not in LADDER:
+        return None
+    index = LADDER.index(role) + 1
+    return LADDER[index] if index < len(LADDER) else None
 
 
 def next_superior(current: str, severity: str) -> str:
-    """The superior a complaint is handed to next (supervisor → manager → general manager)."""
+    """The superior a complaint is handed to next; the general manager stays the last."""
     if not current:
         return FIRST_SUPERIOR.get(severity, "supervisor")
-    index = LADDER.index(current) if current in LADDER else -1
-    return LADDER[min(index + 1, len(LADDER) - 1)]
+    return role_above(current) or LADDER[-1]
 
 
 def effective_severity(chosen: str, *, special: bool, group: bool) -> str:

@@ -118,3 +118,11 @@ def test_readme_state_diagram_matches_the_workflow_in_the_code():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"```mermaid\n{mermaid()}\n```" in readme
+
+
+def test_the_management_ladder_names_the_roles():
+    from complaints import policies
+
+    assert policies.LADDER == [roles.SUPERVISOR, roles.MANAGER, roles.GENERAL_MANAGER]
+    assert policies.next_superior("general_manager", "minor") == roles.GENERAL_MANAGER
+    assert policies.role_above(roles.GENERAL_MANAGER) is None

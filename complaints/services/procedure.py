@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from .. import permissions as perms
 from .. import policies
 from ..models import Complaint, ComplaintEvent
-from ..roles import LABELS, display_name
+from ..roles import LABELS, SUPERVISOR, display_name
 from ..sla import deadlines
 from ..sla.notifications import notify, users_in_role
 from .classify import complaint_reclassify
@@ -186,14 +186,8 @@ def complaint_propose_archive(*, complaint: Complaint, by, summary: str) -> Comp
         archive_proposed_at=now, archive_proposed_by=by, archive_summary=summary
     )
     record_event(complaint, ComplaintEvent.Kind.ARCHIVE, by=by, note=summary, at=now)
-    reviewers = [
-        u
-        for u in get_user_model()
-        .objects.filter(is_active=True, groups__name="supervisor")
-        .distinct()
-    ]
     notify(
-        reviewers,
+        users_in_role(SUPERVISOR),
         complaint=complaint,
         message=_("%(number)s is ready for your review and archiving.")
         % {"number": complaint.number},

@@ -6,19 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .. import calendar as cal
-from .. import roles
+from .. import policies
 from ..models import CalendarDay, DeskPolicy, OfficeHours, SlaPolicy
 
 # Who hears of a breach at each level, in order.
-LEVEL_ROLES = [roles.SUPERVISOR, roles.MANAGER, roles.GENERAL_MANAGER]
-
-
-def role_above(role: str) -> str | None:
-    """The next role up the ladder (supervisor → manager → general manager)."""
-    if role not in LEVEL_ROLES:
-        return None
-    index = LEVEL_ROLES.index(role) + 1
-    return LEVEL_ROLES[index] if index < len(LEVEL_ROLES) else None
+LEVEL_ROLES = policies.LADDER  # supervisor, manager, general manager
+role_above = policies.role_above
 
 
 @dataclass
