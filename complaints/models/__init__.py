@@ -2,7 +2,20 @@
 
 from .complaint import Complaint, ComplaintSequence
 from .org import Department, StaffProfile
-from .sla import CalendarDay, Clock, DeadlineExtension, Escalation, Notification, SlaPolicy
+from .sla import (
+    CalendarDay,
+    Clock,
+    DataAccess,
+    DeadlineExtension,
+    DepartmentWebhook,
+    Escalation,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+    SavedView,
+    SlaPolicy,
+    WebhookMessage,
+)
 from .taxonomy import Category, DeskPolicy, OfficeHours
 from .work import Attachment, ComplaintEvent, Revisit, WorkOrder
 
@@ -14,14 +27,20 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintSequence",
+    "DataAccess",
     "DeadlineExtension",
     "Department",
+    "DepartmentWebhook",
     "DeskPolicy",
     "Escalation",
     "Notification",
+    "NotificationEvent",
+    "NotificationPreference",
     "OfficeHours",
     "Revisit",
+    "SavedView",
     "SlaPolicy",
     "StaffProfile",
+    "WebhookMessage",
     "WorkOrder",
 ]

@@ -245,6 +245,24 @@ class Escalation(models.Model):
     role = models.CharField(_("raised to"), max_length=20)
     due_at = models.DateTimeField(_("was due"))
     escalated_at = models.DateTimeField(_("escalated at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+        help_text=_("Who follows this escalation up."),
+    )
 
     objects = ComplaintOwnedManager()
 
@@ -316,8 +334,27 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(recipient=user)
 
 
+class NotificationEvent(models.TextChoices):
+    """What a notification is about; the text is rendered from it in the reader's language."""
+
+    WORK_ORDER = "work_order", _("New work order")
+    REWORK = "rework", _("Rework order")
+    REDISPATCHED = "redispatched", _("Work order sent on")
+    SIGNED = "signed", _("Work order signed for")
+    RESOLVED = "resolved", _("Resolved, revisit due")
+    EXTENSION_REQUESTED = "ext_requested", _("Extension requested")
+    EXTENSION_DECIDED = "ext_decided", _("Extension decided")
+    HANDED_UP = "handed_up", _("Handed to a superior")
+    ESCALATION = "escalation", _("Escalation")
+    REMINDER = "reminder", _("Reminder")
+    ARCHIVE_REVIEW = "archive", _("Ready for archiving review")
+    OTHER = "other", _("Other")
+
+
 class Notification(models.Model):
     """A message to one user, shown in the app and sent by e-mail (or another channel)."""
+
+    Event = NotificationEvent
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -342,6 +379,22 @@ class Notification(models.Model):
         verbose_name=_("escalation"),
     )
     message = models.TextField(_("message"))
+    event = models.CharField(
+        _("event"), max_length=16, choices=NotificationEvent.choices, default="other"
+    )
+    params = models.JSONField(
+        _("facts"),
+        default=dict,
+        blank=True,
+        help_text=_("The facts the message is rendered from, in the reader's language."),
+    )
+    is_urgent = models.BooleanField(_("urgent"), default=False)
+    send_after = models.DateTimeField(
+        _("send after"),
+        null=True,
+        blank=True,
+        help_text=_("Held for the recipient's quiet hours: sent by e-mail once the day begins."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -381,3 +434,187 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:50]
+
+
+class NotificationPreference(models.Model):
+    """Which events reach a user, by which channel, and whether quiet hours hold them."""
+
+    class Channel(models.TextChoices):
+        APP = "app", _("In the app")
+        EMAIL = "email", _("E-mail")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("user"),
+    )
+    # {event: [channel, ...]}; an event missing here takes the default for its kind.
+    channels = models.JSONField(_("channels by event"), default=dict, blank=True)
+    quiet_hours = models.BooleanField(
+        _("quiet hours"),
+        default=True,
+        help_text=_(
+            "Outside office hours, non-urgent messages wait in the app and go by e-mail "
+            "when the day shift starts."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DepartmentWebhook(models.Model):
+    """A WeCom (企业微信) or DingTalk group robot that hears of a department's work."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+
+    department = models.ForeignKey(
+        "complaints.Department",
+        on_delete=models.CASCADE,
+        related_name="webhooks",
+        verbose_name=_("department"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk robots with signing enabled: the secret starting with SEC."),
+    )
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: work orders, reworks and escalations."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return f"{self.department} · {self.get_kind_display()}"
+
+
+class WebhookMessage(models.Model):
+    """The outbox of a group robot: one post per event, however many heads the group has."""
+
+    webhook = models.ForeignKey(
+        DepartmentWebhook,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("group robot"),
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("complaint"),
+    )
+    event = models.CharField(_("event"), max_length=16, choices=NotificationEvent.choices)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("group robot message")
+        verbose_name_plural = _("group robot messages")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="webhook_undelivered",
+                condition=Q(delivered_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class SavedView(models.Model):
+    """A named set of filters on one list, kept per user."""
+
+    class Scope(models.TextChoices):
+        COMPLAINTS = "complaints", _("Complaints")
+        WORK_ORDERS = "work_orders", _("Work orders")
+        REVISITS = "revisits", _("Revisits")
+        ESCALATIONS = "escalations", _("Escalations")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("user"),
+    )
+    scope = models.CharField(_("list"), max_length=12, choices=Scope.choices)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["scope", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "name"], name="%(app_label)s_%(class)s_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataAccess(models.Model):
+    """A record of personal data leaving the masked view (PIPL): reveals, exports, prints."""
+
+    class Kind(models.TextChoices):
+        REVEAL = "reveal", _("Phone number viewed")
+        EXPORT = "export", _("Export")
+        PRINT = "print", _("Print")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("complaint"),
+    )
+    what = models.CharField(_("what"), max_length=200)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    phones_included = models.BooleanField(_("full phone numbers included"), default=False)
+    filters = models.CharField(_("filters"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        indexes = [models.Index(fields=["at"], name="data_access_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} {self.what}"

@@ -35,6 +35,15 @@ class Category(models.Model):
         help_text=_("Lift entrapment, flooding, fire, security: dispatched at once, day or night."),
     )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    default_department = models.ForeignKey(
+        "complaints.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default department"),
+        help_text=_("Proposed when a complaint of this category is dispatched."),
+    )
 
     objects = CategoryManager()
 

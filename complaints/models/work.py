@@ -186,6 +186,9 @@ class Attachment(models.Model):
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=attachment_path, max_length=200, blank=True
+    )
 
     objects = ComplaintOwnedManager()
 
@@ -230,6 +233,7 @@ class ComplaintEvent(models.Model):
         OWNER = "owner", _("owner changed")
         ARCHIVE = "archive", _("archiving proposed")
         LOSS = "loss", _("economic loss to act on")
+        REPEAT = "repeat", _("reported again")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
@@ -249,6 +253,10 @@ class ComplaintEvent(models.Model):
     )
     to_state = models.CharField(_("to"), max_length=20, blank=True, choices=Complaint.State.choices)
     note = models.TextField(_("note"), blank=True)
+    # A note written by the system is kept as a code and its facts, and rendered in the
+    # reader's language (complaints.messages); ``note`` holds what a person typed.
+    code = models.CharField(_("message code"), max_length=40, blank=True)
+    params = models.JSONField(_("facts"), default=dict, blank=True)
     work_order = models.ForeignKey(
         WorkOrder,
         on_delete=models.SET_NULL,
