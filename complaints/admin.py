@@ -82,9 +82,9 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "code", "is_active", "is_urgent", "sort_order"]
-    list_editable = ["is_urgent"]
-    list_select_related = ["parent"]
+    list_display = ["__str__", "code", "is_active", "is_urgent", "default_department", "sort_order"]
+    list_editable = ["is_urgent", "default_department"]
+    list_select_related = ["parent", "default_department"]
     list_filter = ["is_active", "is_urgent", "parent"]
     search_fields = ["name", "code"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 
 from . import roles
 from .models import Department, StaffProfile
@@ -54,3 +55,25 @@ def seed_staff() -> dict[str, object]:
         admin.save()
     users["admin"] = admin
     return users
+
+
+@transaction.atomic
+def seed_category_departments() -> int:
+    """Give the demo categories their usual department where none is set; return how many.
+
+    A heading and each of its sub-categories get the heading's department, so confirm and
+    dispatch proposes one for every demo category.  An administrator's choice is kept.
+    """
+    from .demo_complaints import DEPARTMENT_OF
+    from .models import Category
+
+    departments = {d.code: d for d in Department.objects.filter(is_active=True)}
+    changed = 0
+    for root_code, dept_code in DEPARTMENT_OF.items():
+        department = departments.get(dept_code)
+        if department is None:
+            continue
+        changed += Category.objects.filter(
+            Q(code=root_code) | Q(parent__code=root_code), default_department__isnull=True
+        ).update(default_department=department)
+    return changed

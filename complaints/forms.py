@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -31,11 +34,56 @@ class DeskForm(forms.Form):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
+class CategoryChoiceIterator(ModelChoiceIterator):
+    """The categories as one group per heading: the heading itself first, then its children."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[int, tuple[object, list]] = {}
+        for category in self.queryset:
+            root = category.parent if category.parent_id else category
+            groups.setdefault(root.pk, (root, []))[1].append(category)
+        for root, members in sorted(groups.values(), key=lambda g: (g[0].sort_order, g[0].name)):
+            members.sort(key=lambda c: (c.parent_id is not None, c.sort_order, c.name))
+            yield (root.name, [self.choice(c) for c in members])
+
+
+class CategorySelect(forms.Select):
+    """A plain grouped ``<select>``; each option carries what a search box finds it by (text,
+    pinyin, initials) and the department it usually goes to, for static/js/category.js."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        category = getattr(value, "instance", None)
+        if category is not None:
+            from .pinyin import category_search_keys
+
+            option["attrs"]["data-search"] = category_search_keys(category)
+            if category.proposed_department_id:
+                option["attrs"]["data-department"] = category.proposed_department_id
+        return option
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """The category chooser of the desk: grouped by heading, searchable by 电梯 or ``dt``."""
+
+    iterator = CategoryChoiceIterator
+    widget = CategorySelect
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Category.objects.filter(is_active=True))
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("data-category-chooser", "")
+        self.widget.attrs.setdefault("data-filter-label", _("Find a category: 电梯 or dt"))
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class ConfirmForm(DeskForm):
     severity = forms.ChoiceField(label=_("class"), choices=Complaint.Severity.choices)
-    category = forms.ModelChoiceField(
-        label=_("category"), queryset=Category.objects.filter(is_active=True)
-    )
+    category = CategoryChoiceField(label=_("category"))
     validity = forms.ChoiceField(label=_("validity"), choices=Complaint.Validity.choices)
     responsibility = forms.ChoiceField(
         label=_("responsibility"),
@@ -65,8 +113,18 @@ class ConfirmForm(DeskForm):
         data = super().clean()
         invalid = data.get("validity") == Complaint.Validity.INVALID
         if not invalid and not data.get("department"):
+            data["department"] = proposed_department(data.get("category"))
+        if not invalid and not data.get("department"):
             self.add_error("department", _("Choose the department that will handle it."))
         return data
+
+
+def proposed_department(category) -> Department | None:
+    """The category's usual department, if it has one and it is active."""
+    dept_id = category.proposed_department_id if category is not None else None
+    if not dept_id:
+        return None
+    return Department.objects.filter(pk=dept_id, is_active=True).first()
 
 
 class ExplanationForm(DeskForm):
@@ -220,9 +278,7 @@ class IntakeForm(DeskForm):
             "The resident also took it to a government body (12345 hotline, street office…)."
         ),
     )
-    category = forms.ModelChoiceField(
-        label=_("category"), required=False, queryset=Category.objects.filter(is_active=True)
-    )
+    category = CategoryChoiceField(label=_("category"), required=False)
     description = forms.CharField(
         label=_("what happened"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -254,10 +310,30 @@ class IntakeForm(DeskForm):
     )
     group_lead = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     attachments = MultipleFileField(label=_("photos and letters"), required=False)
+    # 登记并派工: only read when the desk registers and dispatches in one step.
+    severity = forms.ChoiceField(
+        label=_("class"), required=False, choices=Complaint.Severity.choices, initial="minor"
+    )
+    department = forms.ModelChoiceField(
+        label=_("department"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True),
+        empty_label=_("the category's usual department"),
+    )
+    instructions = forms.CharField(
+        label=_("instructions to the department"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 1}),
+    )
+    # One key per filled-in form: sending the same form twice registers one complaint.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, dispatching: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         from residents.models import Resident
+
+        self.dispatching = dispatching
 
         self.fields["resident"].queryset = Resident.objects.select_related(
             "unit__building__property"
@@ -282,11 +358,37 @@ class IntakeForm(DeskForm):
             )
         return units[0]
 
+    def clean_submission(self):
+        key = self.cleaned_data.get("submission", "").strip().lower()
+        return key if re.fullmatch(r"[0-9a-f]{32}", key) else ""
+
     def clean(self):
         data = super().clean()
         resident = data.get("resident")
         if resident is not None and not data.get("room"):
             data["room"] = resident.unit
+        if resident is None and not data.get("room") and "room" not in self.errors:
+            # The room typed into the look-up (building and room, not a lone number that may
+            # be a phone's last digits), where nobody was picked, is the room.
+            from residents.models import parse_room
+            from residents.selectors import unit_for_room
+
+            typed = str(self.data.get("q", ""))[:50].strip()
+            if "building" in (parse_room(typed) or {}):
+                data["room"] = unit_for_room(typed)
+        if self.dispatching:
+            if not data.get("category") and "category" not in self.errors:
+                self.add_error("category", _("Choose the category before dispatching."))
+            if not data.get("severity") and "severity" not in self.errors:
+                self.add_error("severity", _("Choose the class before dispatching."))
+            if data.get("category") and not data.get("department"):
+                data["department"] = proposed_department(data["category"])
+                if data["department"] is None:
+                    self.add_error(
+                        "department",
+                        _("“%(category)s” has no usual department: choose one.")
+                        % {"category": data["category"]},
+                    )
         return data
 
 

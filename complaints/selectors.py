@@ -284,6 +284,39 @@ def group_hint(
     return list(qs.select_related("unit__building").order_by("received_at")[:10])
 
 
+DUPLICATE_WINDOW = dt.timedelta(hours=24)
+
+
+def possible_duplicates(
+    *,
+    user,
+    category_id,
+    unit_id=None,
+    resident_id=None,
+    phone: str = "",
+    at: dt.datetime | None = None,
+    limit: int = 5,
+) -> list[Complaint]:
+    """Complaints not yet archived, received in the 24 hours before ``at``, about the same
+    category from the same unit, resident or phone: what a new call may be a repeat of."""
+    who = Q()
+    if unit_id:
+        who |= Q(unit_id=unit_id)
+    if resident_id:
+        who |= Q(resident_id=resident_id)
+    if phone:
+        who |= Q(contact_phone=phone)
+    if not (category_id and who):
+        return []
+    at = at or timezone.now()
+    return list(
+        complaints_for_list(user)
+        .filter(who, category_id=category_id, received_at__gte=at - DUPLICATE_WINDOW)
+        .exclude(state=Complaint.State.CLOSED)
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
 @dataclass
 class SearchParams:
     q: str = ""
@@ -316,9 +349,7 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
         ):
             full = e164_or_empty(text)
             # A complete number goes to the index; a fragment has to be looked for.
-            qs = (
-                qs.filter(contact_phone=full) if full else qs.filter(contact_phone__contains=digits)
-            )
+            qs = qs.filter(contact_phone=full) if full else qs.filter(_phone_part(user, digits))
         else:
             units = Unit.objects.matching_room(text)
             q = (
@@ -327,10 +358,10 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
                 | Q(description__icontains=text)
                 | Q(location__icontains=text)
             )
-            if digits and digits == text:
-                # A few digits: a phone's last digits (尾号), a number's sequence ("0065"), or
-                # a room — all three are offered.
-                q |= Q(contact_phone__endswith=digits) | Q(number__endswith=digits)
+            if digits and digits == text.replace(" ", "").replace("-", ""):
+                # A few digits: a phone's last digits (尾号) or any part of it, a number's
+                # sequence ("0065"), or a room — all are offered.
+                q |= _phone_part(user, digits) | Q(number__endswith=digits)
             qs = qs.filter(q | Q(unit__in=units))
     if params.state:
         qs = qs.filter(state=params.state)
@@ -347,6 +378,17 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
     if params.overdue:
         qs = qs.overdue_now(timezone.now())
     return qs.order_by("-received_at", "-id")
+
+
+def _phone_part(user, digits: str) -> Q:
+    """Phones containing ``digits``, for those who may see phone numbers; for the others
+    (who see 138****5678) only the digits they see, the end, so that searching cannot
+    spell out the hidden middle."""
+    if perms.can_reveal_phone(user):
+        if len(digits) >= 3:
+            return Q(contact_phone__contains=digits)
+        return Q(contact_phone__endswith=digits)
+    return Q(contact_phone__endswith=digits)
 
 
 def e164_or_empty(text: str) -> str:

@@ -3,6 +3,8 @@ service, render. Refusals from services come back as messages with the typed tex
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +28,7 @@ from .forms import (
     RevisitBookingForm,
     SearchForm,
 )
-from .models import Attachment, Complaint, WorkOrder
+from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
 from .services import Conflict, ServiceError
 
 LAST_CHANNEL = "desk_last_channel"
@@ -58,59 +60,182 @@ def home(request):
 
 
 # --- intake ----------------------------------------------------------------------------------
+CREATE_FIELDS = [
+    "channel",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "resident",
+    "is_anonymous",
+    "is_urgent",
+    "forwarded_by",
+    "reached_government",
+    "occurred_at",
+    "location",
+    "complained_about",
+    "demand",
+    "requested_deadline",
+    "category",
+    "economic_loss",
+    "group_lead",
+    "attachments",
+]
+
+
 @login_required
 @permission_required("complaints.add_complaint", raise_exception=True)
 def intake(request):
+    """The intake form.  Posted with ``intent=dispatch`` it registers and dispatches in one
+    step (登记并派工).  A possible duplicate is shown before saving, with "add to that
+    complaint" (``add_to``) or "register anyway" (the form again, with ``duplicates_seen``)."""
+    duplicates = []
+    intent = "dispatch" if request.POST.get("intent") == "dispatch" else "save"
     if request.method == "POST":
-        form = IntakeForm(request.POST, request.FILES, user=request.user)
+        form = IntakeForm(
+            request.POST, request.FILES, user=request.user, dispatching=intent == "dispatch"
+        )
+        status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                complaint = services.complaint_create(
-                    by=request.user,
-                    channel=data["channel"],
-                    description=data["description"],
-                    contact_name=data["contact_name"],
-                    contact_phone=data["contact_phone"],
-                    resident=data["resident"],
-                    unit=data["room"],
-                    is_anonymous=data["is_anonymous"],
-                    is_urgent=data["is_urgent"],
-                    forwarded_by=data["forwarded_by"],
-                    reached_government=data["reached_government"],
-                    occurred_at=data["occurred_at"],
-                    location=data["location"],
-                    complained_about=data["complained_about"],
-                    demand=data["demand"],
-                    requested_deadline=data["requested_deadline"],
-                    category=data["category"],
-                    economic_loss=data["economic_loss"],
-                    group_lead=data["group_lead"],
-                    attachments=data["attachments"],
-                )
-            except ValidationError as exc:
-                _attach_errors(form, exc)
-            except (ServiceError, PermissionDenied) as exc:
-                form.add_error(None, _refusal(exc)[0])
+            done = _intake_submitted_before(request, data["submission"])
+            if done is not None:
+                return done
+            duplicates = selectors.possible_duplicates(
+                user=request.user,
+                category_id=data["category"].pk if data["category"] else None,
+                unit_id=data["room"].pk if data["room"] else None,
+                resident_id=data["resident"].pk if data["resident"] else None,
+                phone=str(data["contact_phone"]),
+            )
+            add_to = request.POST.get("add_to", "")
+            seen = {v for v in request.POST.getlist("duplicates_seen") if v.isdigit()}
+            if add_to:
+                response = _intake_add_to(request, form, add_to, duplicates)
+                if response is not None:
+                    return response
+            elif duplicates and not {str(d.pk) for d in duplicates} <= seen:
+                status = 200  # nothing wrong: a question before saving
             else:
-                request.session[LAST_CHANNEL] = data["channel"]
-                messages.success(
-                    request,
-                    _("Complaint %(number)s registered. Read the number back to the resident.")
-                    % {"number": complaint.number},
-                )
-                return redirect("complaint-detail", pk=complaint.pk)
-        status = 400
+                response = _intake_register(request, form, intent)
+                if response is not None:
+                    return response
+                duplicates = []
     else:
         form = IntakeForm(
             user=request.user,
             initial={
                 "channel": request.session.get(LAST_CHANNEL, Complaint.Channel.PHONE),
                 "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "submission": uuid.uuid4().hex,
             },
         )
         status = 200
-    return render(request, "complaints/intake.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "duplicates": duplicates,
+        "intent": intent,
+        "can_dispatch": perms.can_dispatch(request.user),
+    }
+    return render(request, "complaints/intake.html", context, status=status)
+
+
+def _intake_submitted_before(request, submission):
+    """The same form sent again (a double click, a resend): show what the first one did."""
+    for kind in (ComplaintEvent.Kind.CREATED, ComplaintEvent.Kind.REPEAT):
+        earlier = services.submitted_before(by=request.user, submission=submission, kind=kind)
+        if earlier is not None:
+            messages.info(
+                request,
+                _("This form was already sent: %(number)s.") % {"number": earlier.complaint.number},
+            )
+            return redirect("complaint-detail", pk=earlier.complaint_id)
+    return None
+
+
+def _intake_register(request, form, intent):
+    data = form.cleaned_data
+    dispatch = None
+    if intent == "dispatch":
+        dispatch = services.DispatchChoice(
+            severity=data["severity"],
+            department=data["department"],
+            instructions=data["instructions"],
+        )
+    try:
+        registered = services.complaint_register(
+            by=request.user,
+            submission=data["submission"],
+            dispatch=dispatch,
+            unit=data["room"],
+            **{name: data[name] for name in CREATE_FIELDS},
+        )
+    except ValidationError as exc:
+        _attach_errors(form, exc)
+        return None
+    except (ServiceError, PermissionDenied) as exc:
+        form.add_error(None, _refusal(exc)[0])
+        return None
+    complaint = registered.complaint
+    request.session[LAST_CHANNEL] = data["channel"]
+    if not registered.created:
+        messages.info(
+            request, _("This form was already sent: %(number)s.") % {"number": complaint.number}
+        )
+    elif registered.work_order is not None:
+        messages.success(
+            request,
+            _(
+                "Complaint %(number)s registered and dispatched to %(department)s. "
+                "Read the number back to the resident."
+            )
+            % {"number": complaint.number, "department": registered.work_order.department},
+        )
+    else:
+        messages.success(
+            request,
+            _("Complaint %(number)s registered. Read the number back to the resident.")
+            % {"number": complaint.number},
+        )
+    return redirect("complaint-detail", pk=complaint.pk)
+
+
+def _intake_add_to(request, form, add_to, duplicates):
+    """Add the call to a complaint it repeats; the target must still be a possible duplicate."""
+    if not add_to.isdigit():
+        raise Http404(_("No such complaint is visible to you."))
+    target = _visible_or_404(request.user, int(add_to))
+    if target.pk not in {d.pk for d in duplicates}:
+        form.add_error(
+            None,
+            _("%(number)s is no longer open about the same matter; register the call instead.")
+            % {"number": target.number},
+        )
+        return None
+    data = form.cleaned_data
+    try:
+        services.complaint_add_report(
+            complaint=target,
+            by=request.user,
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            description=data["description"],
+            channel=data["channel"],
+            attachments=data["attachments"],
+            submission=data["submission"],
+        )
+    except ValidationError as exc:
+        _attach_errors(form, exc)
+        return None
+    except (ServiceError, PermissionDenied) as exc:
+        form.add_error(None, _refusal(exc)[0])
+        return None
+    request.session[LAST_CHANNEL] = data["channel"]
+    messages.success(
+        request,
+        _("The call was added to %(number)s as a repeat report; no new complaint was registered.")
+        % {"number": target.number},
+    )
+    return redirect("complaint-detail", pk=target.pk)
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
@@ -226,7 +351,8 @@ def _initial_for(name, complaint):
             "category": complaint.category_id,
             "validity": complaint.validity or "valid",
             "responsibility": complaint.responsibility or "class1",
-            "department": complaint.department_id,
+            "department": complaint.department_id
+            or (complaint.category.proposed_department_id if complaint.category_id else None),
             "is_special": complaint.is_special,
         }
     if name in ("revisit_satisfied", "revisit_unsatisfied"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Resident
+from .models import Resident, Unit
 
 
 def residents_search(*, query: str, limit: int = 20) -> list[Resident]:
@@ -14,3 +14,9 @@ def residents_search(*, query: str, limit: int = 20) -> list[Resident]:
             :limit
         ]
     )
+
+
+def unit_for_room(text: str) -> Unit | None:
+    """The one unit a room reference such as ``3-2-1201`` names, or None (none, or several)."""
+    units = list(Unit.objects.matching_room(text).select_related("building__property")[:2])
+    return units[0] if len(units) == 1 else None

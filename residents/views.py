@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
-from .selectors import residents_search
+from .selectors import residents_search, unit_for_room
 
 
 @login_required
@@ -11,4 +11,10 @@ from .selectors import residents_search
 def resident_search(request):
     query = request.GET.get("q", "").strip()[:50]
     results = residents_search(query=query, limit=10) if len(query) >= 2 else []
-    return render(request, "residents/_search_results.html", {"query": query, "results": results})
+    # A room where nobody is registered: the form takes the room anyway.
+    room = unit_for_room(query) if len(query) >= 2 and not results else None
+    return render(
+        request,
+        "residents/_search_results.html",
+        {"query": query, "results": results, "room": room},
+    )

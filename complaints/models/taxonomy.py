@@ -66,6 +66,14 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
     @property
+    def proposed_department_id(self) -> int | None:
+        """The department a complaint of this category usually goes to: its own default, or
+        its heading's (no query: the parent is always joined)."""
+        if self.default_department_id:
+            return self.default_department_id
+        return self.parent.default_department_id if self.parent_id else None
+
+    @property
     def root(self) -> Category:
         node = self
         while node.parent_id:

@@ -7,6 +7,7 @@ sentence a person can act on.  Concurrent conflicting actions raise :class:`Conf
 
 from .agreements import complaint_agree_deadline, complaint_book_revisit
 from .classify import complaint_reclassify
+from .desk import DispatchChoice, complaint_add_report, complaint_register, submitted_before
 from .errors import Conflict, ServiceError
 from .intake import attachment_add, complaint_create, validate_upload
 from .procedure import (
@@ -32,8 +33,10 @@ from .workflow import (
 
 __all__ = [
     "Conflict",
+    "DispatchChoice",
     "ServiceError",
     "attachment_add",
+    "complaint_add_report",
     "complaint_agree_deadline",
     "complaint_book_revisit",
     "complaint_close",
@@ -46,6 +49,7 @@ __all__ = [
     "complaint_propose_archive",
     "complaint_reclassify",
     "complaint_refuse_final_answer",
+    "complaint_register",
     "complaint_reject_plan",
     "complaint_reopen",
     "complaint_resolve",
@@ -53,6 +57,7 @@ __all__ = [
     "complaint_tell_result",
     "complaint_transfer_owner",
     "phone_reveal",
+    "submitted_before",
     "validate_upload",
     "work_order_sign",
 ]

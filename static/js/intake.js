@@ -68,6 +68,21 @@
     button.textContent = "✓";
     button.disabled = true;
   });
+  // A room typed into the look-up where nobody is registered still fills the room field.
+  results.addEventListener("htmx:afterSwap", () => {
+    const hint = results.querySelector("[data-room]");
+    if (hint && !field("resident").value && !field("room").value) {
+      field("room").value = hint.dataset.room;
+      field("room").dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  // One click sends the form once; the server also ignores the same form sent again.
+  let sending = false;
+  form.addEventListener("submit", (ev) => {
+    if (sending) { ev.preventDefault(); return; }
+    sending = true;
+  });
+  window.addEventListener("pageshow", () => { sending = false; });
   // Drag and drop onto the zone puts the files into the file input.
   const zone = document.getElementById("dropzone");
   const input = form.querySelector("input[type=file]");

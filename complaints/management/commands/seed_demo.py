@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.demo import seed_staff
+from complaints.demo import seed_category_departments, seed_staff
 from complaints.demo_complaints import seed_complaints
 from complaints.models import Notification
 from complaints.sla.notifications import held_deliveries
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         with held_deliveries():
             prop = seed_registry()
             users = seed_staff()
+            seed_category_departments()
             total = seed_complaints(users=users, estate=prop, count=complaints)
             seed_corrective_actions(manager=users["manager"])
             # Escalate the demo's history now, so that what the running beat escalates next
