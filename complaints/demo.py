@@ -57,23 +57,39 @@ def seed_staff() -> dict[str, object]:
     return users
 
 
+# Headings added after the first five (complaints/migrations/0013) and the sub-categories that
+# go elsewhere than their heading's department.
+MORE_HEADINGS = {
+    "neighbour": "service",
+    "fees": "service",
+    "emergency": "security",
+    "community": "service",
+}
+LEAF_DEPARTMENTS = {("emergency", "电梯困人"): "engineering", ("emergency", "水浸"): "engineering"}
+
+
 @transaction.atomic
 def seed_category_departments() -> int:
     """Give the demo categories their usual department where none is set; return how many.
 
-    A heading and each of its sub-categories get the heading's department, so confirm and
-    dispatch proposes one for every demo category.  An administrator's choice is kept.
+    A heading and its sub-categories get the heading's department (a few sub-categories
+    another), so confirm and dispatch proposes one for every demo category.  An
+    administrator's choice is kept.
     """
     from .demo_complaints import DEPARTMENT_OF
     from .models import Category
 
     departments = {d.code: d for d in Department.objects.filter(is_active=True)}
+    unset = Category.objects.filter(default_department__isnull=True)
     changed = 0
-    for root_code, dept_code in DEPARTMENT_OF.items():
-        department = departments.get(dept_code)
-        if department is None:
-            continue
-        changed += Category.objects.filter(
-            Q(code=root_code) | Q(parent__code=root_code), default_department__isnull=True
-        ).update(default_department=department)
+    for (root_code, name), dept_code in LEAF_DEPARTMENTS.items():
+        if dept_code in departments:
+            changed += unset.filter(parent__code=root_code, name=name).update(
+                default_department=departments[dept_code]
+            )
+    for root_code, dept_code in {**DEPARTMENT_OF, **MORE_HEADINGS}.items():
+        if dept_code in departments:
+            changed += unset.filter(Q(code=root_code) | Q(parent__code=root_code)).update(
+                default_department=departments[dept_code]
+            )
     return changed
