@@ -15,7 +15,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
 # The monthly statistics link every figure to this list; the figure's definition lives there.
-from reporting.admin_filters import StatisticsFigureFilter
+from reporting.admin_filters import ReceivedPeriodFilter, StatisticsFigureFilter
 
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
@@ -38,6 +38,7 @@ from .models import (
 )
 from .resources import ComplaintResource
 from .services import ServiceError
+from .timeline_text import event_text
 
 
 class ReschedulesOpenComplaints:
@@ -152,12 +153,17 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EventInline(ReadOnlyInline):
     model = ComplaintEvent
-    fields = ["at", "kind", "actor", "from_state", "to_state", "note"]
+    fields = ["at", "kind", "actor", "from_state", "to_state", "text"]
     readonly_fields = fields
     verbose_name_plural = _("timeline")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("note"))
+    def text(self, obj):
+        """The system's sentence in the reader's language, with what a person typed."""
+        return event_text(obj)
 
 
 class ClockInline(ReadOnlyInline):
@@ -244,6 +250,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
         "validity",
         "is_group",
         "repeat_level",
+        ReceivedPeriodFilter,
         StatisticsFigureFilter,
     ]
     search_fields = [
