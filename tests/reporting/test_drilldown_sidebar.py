@@ -35,7 +35,7 @@ def opened_from(client, manager, query):
 
 
 def test_the_figure_and_the_period_are_shown_as_selected(client, october, manager):
-    key, _count, query = next(c for c in drill_cells() if c[2].get("figure") == "resolved_late")
+    _key, _count, query = next(c for c in drill_cells() if c[2].get("figure") == "resolved_late")
     html = opened_from(client, manager, query)
     assert selected(sidebar_box(html, "statistics figure")) == "Resolved late"
     assert selected(sidebar_box(html, "received in")) == "2026-10-01 to 2026-10-31"
