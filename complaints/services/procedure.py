@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 
 from .. import permissions as perms
 from .. import policies
-from ..models import Complaint, ComplaintEvent
+from ..models import Complaint, ComplaintEvent, DataAccess
 from ..roles import SUPERVISOR, display_name
 from ..sla import deadlines
 from ..sla.notifications import notify, users_in_role
 from ..timeline_text import reason_text
 from .classify import complaint_reclassify
 from .errors import ServiceError
+from .privacy import data_access_record
 from .timeline import record_event
 
 
@@ -186,6 +187,14 @@ def phone_reveal(*, complaint: Complaint, by):
     if not perms.can_reveal_phone(by, complaint):
         raise PermissionDenied(_("Your role does not see residents' phone numbers."))
     record_event(complaint, ComplaintEvent.Kind.PHONE_REVEALED, by=by)
+    data_access_record(
+        user=by,
+        kind=DataAccess.Kind.REVEAL,
+        what=complaint.number,
+        rows=1,
+        phones_included=True,
+        complaint=complaint,
+    )
     return complaint.contact_phone
 
 
