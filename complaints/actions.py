@@ -45,7 +45,7 @@ ACTIONS: dict[str, Action] = {
             _("Close as invalid"),
             forms.ExplanationForm,
             lambda c, by, d: services.complaint_close_invalid(complaint=c, by=by, **d),
-            "secondary",
+            "outline-danger",
         ),
         Action(
             "investigate",
@@ -157,4 +157,7 @@ def available_actions(complaint: Complaint, user) -> list[Action]:
         seen.add(key)
         result.append(action)
     result += [a for a in ACTIONS.values() if a.offered is not None and a.offered(complaint, user)]
+    # Closing as invalid is a side door once a complaint is dispatched: after the main actions.
+    if complaint.validity != Complaint.Validity.INVALID:
+        result.sort(key=lambda a: a.name == "close_invalid")
     return result

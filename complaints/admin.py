@@ -15,10 +15,12 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
 # The monthly statistics link every figure to this list; the figure's definition lives there.
-from reporting.admin_filters import StatisticsFigureFilter
+from reporting.admin_filters import ReceivedPeriodFilter, StatisticsFigureFilter
 
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
+from .admin_exports import PersonalDataExport
+from .admin_people import person_field
 from .models import (
     Attachment,
     CalendarDay,
@@ -26,6 +28,7 @@ from .models import (
     Clock,
     Complaint,
     ComplaintEvent,
+    DataAccess,
     DeadlineExtension,
     Department,
     DeskPolicy,
@@ -38,6 +41,7 @@ from .models import (
 )
 from .resources import ComplaintResource
 from .services import ServiceError
+from .timeline_text import event_text
 
 
 class ReschedulesOpenComplaints:
@@ -73,7 +77,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "department", "phone"]
+    list_display = ["user", "user_name", "department", "phone"]
+    user_name = person_field("user", _("name"))
     list_select_related = ["user", "department"]
     list_filter = ["department"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
@@ -152,12 +157,18 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EventInline(ReadOnlyInline):
     model = ComplaintEvent
-    fields = ["at", "kind", "actor", "from_state", "to_state", "note"]
+    fields = ["at", "kind", "actor_name", "from_state", "to_state", "text"]
     readonly_fields = fields
+    actor_name = person_field("actor", _("by"))
     verbose_name_plural = _("timeline")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("note"))
+    def text(self, obj):
+        """The system's sentence in the reader's language, with what a person typed."""
+        return event_text(obj)
 
 
 class ClockInline(ReadOnlyInline):
@@ -174,13 +185,15 @@ class WorkOrderInline(ReadOnlyInline):
         "status",
         "is_rework",
         "dispatched_at",
-        "dispatched_by",
+        "dispatched_by_name",
         "signed_at",
-        "signed_by",
+        "signed_by_name",
         "finished_at",
         "instructions",
     ]
     readonly_fields = fields
+    dispatched_by_name = person_field("dispatched_by", _("dispatched by"))
+    signed_by_name = person_field("signed_by", _("signed by"))
 
     def get_queryset(self, request):
         return (
@@ -190,14 +203,22 @@ class WorkOrderInline(ReadOnlyInline):
 
 class RevisitInline(ReadOnlyInline):
     model = Revisit
-    fields = ["at", "method", "satisfaction", "comment", "by"]
+    fields = ["at", "method", "satisfaction", "comment", "by_name"]
     readonly_fields = fields
+    by_name = person_field("by", _("revisited by"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
 
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    fields = ["original_name", "content_type", "size", "uploaded_by_name", "uploaded_at"]
     readonly_fields = fields
+    uploaded_by_name = person_field("uploaded_by", _("uploaded by"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -218,7 +239,7 @@ class DueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
+class ComplaintAdmin(PersonalDataExport, ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
     fsm_fields = ["state"]
     resource_classes = [ComplaintResource]
     formats = [base_formats.CSV, base_formats.XLSX]
@@ -244,6 +265,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
         "validity",
         "is_group",
         "repeat_level",
+        ReceivedPeriodFilter,
         StatisticsFigureFilter,
     ]
     search_fields = [
@@ -262,9 +284,27 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         *(f.name for f in Complaint._meta.fields if f.name != "id"),
         "contact_phone_masked",
+        "received_by_name",
+        "owner_name",
+        "agreed_by_name",
     ]
+    received_by_name = person_field("received_by", _("received by"))
+    owner_name = person_field("owner", _("follow-up owner"))
+    agreed_by_name = person_field("agreed_by", _("deadline agreed by"))
     fieldsets = [
-        (None, {"fields": ["number", "state", "channel", "received_at", "received_by"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "state",
+                    "channel",
+                    "received_at",
+                    "received_by_name",
+                    "owner_name",
+                ]
+            },
+        ),
         (
             _("Complainant"),
             {
@@ -321,7 +361,7 @@ class ComplaintAdmin(ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
                     "answered_at",
                     "resolve_due_at",
                     "agreed_due_at",
-                    "agreed_by",
+                    "agreed_by_name",
                     "agreed_at",
                     "resolved_at",
                     "revisit_due_at",
@@ -465,7 +505,17 @@ class WorkOrderAdmin(VisibleToAdmin, admin.ModelAdmin):
     list_select_related = ["complaint", "department"]
     list_filter = ["status", "department", "is_rework"]
     search_fields = ["complaint__number"]
-    readonly_fields = [f.name for f in WorkOrder._meta.fields if f.name != "id"]
+    readonly_fields = [
+        *(
+            f.name
+            for f in WorkOrder._meta.fields
+            if f.name not in ("id", "dispatched_by", "signed_by")
+        ),
+        "dispatched_by_name",
+        "signed_by_name",
+    ]
+    dispatched_by_name = person_field("dispatched_by", _("dispatched by"))
+    signed_by_name = person_field("signed_by", _("signed by"))
 
     def has_add_permission(self, request):
         return False
@@ -589,11 +639,13 @@ class DeadlineExtensionAdmin(VisibleToAdmin, ReadOnlyAdmin):
         "status",
         "old_due_at",
         "new_due_at",
-        "requested_by",
+        "requested_by_name",
         "requested_at",
-        "decided_by",
+        "decided_by_name",
         "decided_at",
     ]
+    requested_by_name = person_field("requested_by", _("requested by"))
+    decided_by_name = person_field("decided_by", _("decided by"))
     list_select_related = ["complaint", "requested_by", "decided_by"]
     list_filter = ["status"]
     search_fields = ["complaint__number", "reason"]
@@ -606,3 +658,26 @@ class EscalationAdmin(VisibleToAdmin, ReadOnlyAdmin):
     list_filter = ["clock", "level", "role"]
     search_fields = ["complaint__number"]
     date_hierarchy = "escalated_at"
+
+
+@admin.register(DataAccess)
+class DataAccessAdmin(ReadOnlyAdmin):
+    """The record of personal data leaving the masked view: read only, for management."""
+
+    list_display = ["at", "user_name", "kind", "what", "rows", "phones_included", "complaint"]
+    list_select_related = ["user", "complaint"]
+    list_filter = ["kind", "phones_included"]
+    search_fields = ["what", "user__username", "user__first_name", "user__last_name"]
+    date_hierarchy = "at"
+    readonly_fields = [
+        "at",
+        "user_name",
+        "kind",
+        "what",
+        "rows",
+        "phones_included",
+        "complaint",
+        "filters",
+    ]
+    fields = readonly_fields
+    user_name = person_field("user", _("user"))

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from residents import spreadsheet
-from residents.models import Property, Unit
+from residents.models import Property, Unit, mask_phone
 from residents.resources import PhoneWidget, TextWidget
 
 from . import services
@@ -138,6 +138,12 @@ class ComplaintResource(resources.ModelResource):
         attribute="result_note", column_name=HEADERS["result_note"], readonly=True
     )
 
+    def __init__(self, *, mask_phones: bool = False, **kwargs):
+        # The admin masks the numbers for roles that do not call residents
+        # (complaints.admin_exports); an import never masks anything.
+        super().__init__(**kwargs)
+        self.mask_phones = mask_phones
+
     class Meta:
         model = Complaint
         fields = list(HEADERS)
@@ -172,6 +178,8 @@ class ComplaintResource(resources.ModelResource):
         return c.department.name if c.department_id else ""
 
     def export_field(self, field, instance, **kwargs):
+        if self.mask_phones and field.attribute == "contact_phone":
+            return mask_phone(instance.contact_phone)
         return spreadsheet.neutralise(super().export_field(field, instance, **kwargs))
 
     def filter_export(self, queryset, **kwargs):

@@ -102,6 +102,7 @@ _MANAGEMENT = [
     "complaints.change_calendarday",
     "complaints.delete_calendarday",
     "complaints.change_officehours",
+    "complaints.view_dataaccess",
     "complaints.decide_manager_extensions",
     "reporting.verify_correctiveaction",
     "reporting.view_reportingsettings",

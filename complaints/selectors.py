@@ -220,6 +220,39 @@ def complaint_detail(user, pk: int) -> Complaint:
     )
 
 
+@dataclass
+class Round:
+    """One round of handling: from the receipt, or from a reopening, to the next reopening."""
+
+    number: int
+    started_at: dt.datetime
+    is_current: bool
+    work_orders: list
+    revisits: list
+    events: list
+
+
+def complaint_rounds(complaint: Complaint) -> list[Round]:
+    """The complaint's rounds of handling, oldest first; the last is the current one.
+
+    A reopening starts a new round: the work orders, revisits and timeline rows from before
+    it belong to an earlier round.  Reads what :func:`complaint_detail` prefetched."""
+    reopenings = [e.at for e in complaint.events.all() if e.kind == ComplaintEvent.Kind.REOPENED]
+    starts = [complaint.received_at, *reopenings]
+
+    def number(moment) -> int:
+        return 1 + sum(1 for at in reopenings if at <= moment)
+
+    rounds = [Round(n, at, n == len(starts), [], [], []) for n, at in enumerate(starts, start=1)]
+    for order in complaint.work_orders.all():
+        rounds[number(order.dispatched_at) - 1].work_orders.append(order)
+    for revisit in complaint.revisits.all():
+        rounds[number(revisit.at) - 1].revisits.append(revisit)
+    for event in complaint.events.all():
+        rounds[number(event.at) - 1].events.append(event)
+    return rounds
+
+
 def earlier_complaints_of(
     *, user, resident_id=None, phone: str = "", exclude_pk=None, limit: int = 10
 ) -> list[Complaint]:

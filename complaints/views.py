@@ -511,8 +511,21 @@ def reveal_phone(request, pk):
 @login_required
 def complaint_print(request, pk):
     complaint = _visible_or_404(request.user, pk)
+    rounds = selectors.complaint_rounds(complaint)
+    current = rounds[-1]
     return render(
-        request, "complaints/print.html", {"complaint": complaint, "printed_at": timezone.now()}
+        request,
+        "complaints/print.html",
+        {
+            "complaint": complaint,
+            "printed_at": timezone.now(),
+            "current": current,
+            "order": current.work_orders[-1] if current.work_orders else None,
+            "earlier_rounds": rounds[:-1],
+            # The plan is kept on the complaint until the new round investigates again.
+            "plan_is_earlier": len(rounds) > 1
+            and not any(e.to_state == Complaint.State.INVESTIGATED for e in current.events),
+        },
     )
 
 

@@ -92,8 +92,8 @@ def corrective_action_for_loss(*, complaint, by) -> CorrectiveAction | None:
         complaint,
         ComplaintEvent.Kind.LOSS,
         by=by,
-        note=_("Economic loss of %(loss)s yuan: a corrective action is opened for %(owner)s.")
-        % {"loss": loss, "owner": roles.display_name(owner)},
+        code="loss_action",
+        params={"loss": str(loss), "owner": roles.display_name(owner)},
         at=now,
     )
     notify(

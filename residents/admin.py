@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+# Exports of residents' data: phones masked per role, each export recorded (PIPL).
+from complaints.admin_exports import PersonalDataExport
+
 from .models import Building, Property, Resident, Unit, mask_phone
 from .resources import ResidentResource
 from .services import CSV_ENCODING
@@ -100,7 +103,7 @@ class MovedOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Resident)
-class ResidentAdmin(ImportExportModelAdmin):
+class ResidentAdmin(PersonalDataExport, ImportExportModelAdmin):
     resource_classes = [ResidentResource]
     formats = [base_formats.CSV, base_formats.XLSX]
     to_encoding = CSV_ENCODING  # a BOM, so that Excel reads the Chinese of a CSV export

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from . import spreadsheet
-from .models import Property, Resident
+from .models import Property, Resident, mask_phone
 from .services import unit_get_or_create
 
 COLUMNS = {
@@ -177,6 +177,11 @@ class ResidentResource(resources.ModelResource):
     )
     notes = fields.Field(attribute="notes", column_name=COLUMNS["notes"], widget=TextWidget())
 
+    def __init__(self, *, mask_phones: bool = False, **kwargs):
+        # The admin masks the numbers for roles that do not call residents; import never.
+        super().__init__(**kwargs)
+        self.mask_phones = mask_phones
+
     class Meta:
         model = Resident
         name = gettext_lazy("Residents")
@@ -316,4 +321,6 @@ class ResidentResource(resources.ModelResource):
         return queryset.select_related("unit__building__property")
 
     def export_field(self, field, instance, **kwargs):
+        if self.mask_phones and field.attribute in ("phone", "phone_alt"):
+            return mask_phone(getattr(instance, field.attribute))
         return spreadsheet.neutralise(super().export_field(field, instance, **kwargs))

@@ -36,6 +36,7 @@ from complaints.models import (
     Clock,
     Complaint,
     ComplaintEvent,
+    DataAccess,
     DeadlineExtension,
     DeskPolicy,
     Escalation,
@@ -148,6 +149,9 @@ def world(db):
         calendar_day = CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_working_day=False)
         settings = ReportingSettings.objects.create()
         dispatch = MonthlyReportDispatch.objects.create(month=dt.date(2026, 10, 1))
+        data_access = DataAccess.objects.create(
+            user=desk, kind=DataAccess.Kind.REVEAL, what=complaint.number, complaint=complaint
+        )
     objects = {
         "complaints.complaint": complaint,
         "complaints.workorder": order,
@@ -163,6 +167,7 @@ def world(db):
         "complaints.calendarday": calendar_day,
         "reporting.reportingsettings": settings,
         "reporting.monthlyreportdispatch": dispatch,
+        "complaints.dataaccess": data_access,
         "auth.user": security_head,
         "auth.group": Group.objects.get(name="department_head"),
         "residents.resident": complaint.resident,
@@ -380,6 +385,12 @@ EXPECTED: dict[str, str] = {
     "admin:complaints_deadlineextension_delete": "L       L       403     403     404     403     403",
     "admin:complaints_deadlineextension_change": "L       L       403     200     404     200     200",
     "admin/complaints/deadlineextension/<path:object_id>/": "L       L       302>403 302>200 302>404 302>200 302>200",
+    "admin:complaints_dataaccess_changelist": "L       L       403     403     403     200     200",
+    "admin:complaints_dataaccess_add": "L       L       403     403     403     403     403",
+    "admin:complaints_dataaccess_history": "L       L       403     403     403     200     200",
+    "admin:complaints_dataaccess_delete": "L       L       403     403     403     403     403",
+    "admin:complaints_dataaccess_change": "L       L       403     403     403     200     200",
+    "admin/complaints/dataaccess/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
     "admin:complaints_escalation_changelist": "L       L       200     200     403     200     200",
     "admin:complaints_escalation_add": "L       L       403     403     403     403     403",
     "admin:complaints_escalation_history": "L       L       200     200     404     200     200",

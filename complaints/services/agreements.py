@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from .. import permissions as perms
 from ..models import Complaint, ComplaintEvent
 from ..sla import deadlines
-from ..sla.notifications import local
+from ..timeline_text import moment
 from .errors import ServiceError
 from .timeline import record_event
 
@@ -51,8 +51,9 @@ def complaint_agree_deadline(
         complaint,
         ComplaintEvent.Kind.AGREED,
         by=by,
-        note=_("Resolution deadline agreed with the resident: %(due)s. %(note)s")
-        % {"due": local(due_at), "note": note},
+        note=note,
+        code="deadline_agreed",
+        params={"due": moment(due_at)},
         at=now,
     )
     deadlines.schedule(complaint, now=now)
@@ -77,8 +78,9 @@ def complaint_book_revisit(
         complaint,
         ComplaintEvent.Kind.AGREED,
         by=by,
-        note=(_("Revisit booked with the resident for %(at)s.") % {"at": local(at)})
-        + (f" {note.strip()}" if note.strip() else ""),
+        note=(note or "").strip(),
+        code="revisit_booked",
+        params={"at": moment(at)},
         at=now,
     )
     deadlines.schedule(complaint, now=now)

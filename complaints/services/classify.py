@@ -29,24 +29,30 @@ def complaint_reclassify(
     complaint: Complaint,
     severity: str,
     by,
-    reason: str,
+    reason: str = "",
+    why: str = "",
+    facts: dict | None = None,
     now: dt.datetime | None = None,
     rules: Rules | None = None,
 ) -> Complaint:
-    """Give the complaint another class; ``by`` is None when a rule of the system does it."""
+    """Give the complaint another class; ``by`` is None when a rule of the system does it.
+
+    ``reason`` is what a person typed; a rule of the system names itself with ``why`` (and
+    its ``facts``) instead, so the timeline words it in the reader's language
+    (:func:`complaints.timeline_text.reason_text`)."""
     if by is not None and not perms.can_reclassify(by, complaint):
         raise PermissionDenied(_("You may not change the class of complaints."))
     if severity not in Complaint.Severity.values:
         raise ServiceError(_("Choose a class."))
     reason = (reason or "").strip()
-    if not reason:
+    if not reason and not why:
         raise ServiceError(_("Give the reason for the change of class."))
     if complaint.state == Complaint.State.CLOSED:
         raise ServiceError(_("This complaint is closed; reopen it first."))
     if (complaint.is_group or complaint.is_special) and severity != Complaint.Severity.MAJOR:
         raise ServiceError(_("A group or special complaint is always major."))
     now = now or timezone.now()
-    old = complaint.get_severity_display() if complaint.severity else "—"
+    old = complaint.severity
     if complaint.severity == severity:
         return complaint
     complaint.severity = severity
@@ -55,8 +61,9 @@ def complaint_reclassify(
         complaint,
         ComplaintEvent.Kind.CLASSIFIED,
         by=by,
-        note=_("Class changed from %(old)s to %(new)s: %(reason)s")
-        % {"old": old, "new": complaint.get_severity_display(), "reason": reason},
+        note=reason,
+        code="class_changed",
+        params={"old": old, "new": severity, **({"why": why} if why else {}), **(facts or {})},
         at=now,
     )
     deadlines.schedule(complaint, now=now, rules=rules)

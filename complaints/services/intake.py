@@ -211,7 +211,8 @@ def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) 
             other,
             ComplaintEvent.Kind.GROUP,
             by=by,
-            note=_("Part of a group complaint led by %(number)s.") % {"number": lead.number},
+            code="group_member",
+            params={"number": lead.number},
         )
     upgrade = Complaint.objects.filter(
         pk__in=[r[0] for r in rows], severity__in=["minor", "important"]
@@ -222,8 +223,8 @@ def detect_group(complaint: Complaint, *, by, policy: DeskPolicy | None = None) 
             complaint=other,
             severity=Complaint.Severity.MAJOR,
             by=None,
-            reason=_("Group complaint: %(n)d households about the same matter.")
-            % {"n": len(households)},
+            why="group",
+            facts={"households": len(households)},
         )
     complaint.is_group = True
     complaint.group_lead = lead
@@ -304,7 +305,8 @@ def complaint_create(
         ComplaintEvent.Kind.CREATED,
         by=by,
         to_state=complaint.state,
-        note=complaint.get_channel_display(),
+        code="received",
+        params={"channel": complaint.channel},
         at=received_at,
     )
     detect_group(complaint, by=by, policy=policy)
@@ -340,5 +342,11 @@ def attachment_add(*, complaint: Complaint, upload, by) -> Attachment:
     )
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
-    record_event(complaint, ComplaintEvent.Kind.ATTACHMENT, by=by, note=attachment.original_name)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.ATTACHMENT,
+        by=by,
+        code="attachment",
+        params={"name": attachment.original_name},
+    )
     return attachment

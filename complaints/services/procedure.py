@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 
 from .. import permissions as perms
 from .. import policies
-from ..models import Complaint, ComplaintEvent
-from ..roles import LABELS, SUPERVISOR, display_name
+from ..models import Complaint, ComplaintEvent, DataAccess
+from ..roles import SUPERVISOR, display_name
 from ..sla import deadlines
 from ..sla.notifications import notify, users_in_role
+from ..timeline_text import reason_text
 from .classify import complaint_reclassify
 from .errors import ServiceError
+from .privacy import data_access_record
 from .timeline import record_event
 
 
@@ -36,18 +38,26 @@ def _require(value: str, message: str) -> str:
 
 
 # --- handing up to a superior ------------------------------------------------------------------
-def hand_up(complaint: Complaint, *, by, reason: str) -> str:
+def hand_up(complaint: Complaint, *, by, why: str, words: str) -> str:
     """Give the complaint to the next superior, raise its repeat level, tell the superior.
 
     Called inside the service that found the reason (a rejected plan, a second unsatisfied
-    revisit); returns the role it went to.
+    revisit, named by ``why``, see :func:`complaints.timeline_text.reason_text`) with what
+    the resident said (``words``); returns the role it went to.
     """
     role = policies.next_superior(complaint.handed_up_to, complaint.severity)
     level = policies.raised_repeat_level(complaint.repeat_level)
     complaint.handed_up_to, complaint.repeat_level = role, level
     Complaint.objects.filter(pk=complaint.pk).update(handed_up_to=role, repeat_level=level)
-    note = _("Handed to the %(role)s: %(reason)s") % {"role": LABELS[role], "reason": reason}
-    record_event(complaint, ComplaintEvent.Kind.HANDED_UP, by=by, note=note)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.HANDED_UP,
+        by=by,
+        note=words,
+        code="handed_up",
+        params={"role": role, "why": why},
+    )
+    reason = reason_text(why, {}, words)
     notify(
         users_in_role(role),
         complaint=complaint,
@@ -65,9 +75,7 @@ def complaint_reject_plan(*, complaint: Complaint, by, reason: str) -> Complaint
         raise ServiceError(_("Only a plan under investigation can be rejected."))
     if not perms.can_follow_up(by, complaint):
         raise PermissionDenied(_("You may not record this for the complaint."))
-    hand_up(
-        complaint, by=by, reason=_("the resident rejects the plan: %(reason)s") % {"reason": reason}
-    )
+    hand_up(complaint, by=by, why="plan_rejected", words=reason)
     return complaint
 
 
@@ -86,13 +94,22 @@ def complaint_refuse_final_answer(*, complaint: Complaint, by, reason: str) -> C
     Complaint.objects.filter(pk=complaint.pk).update(
         is_special=True, repeat_level=Complaint.RepeatLevel.SPECIAL
     )
-    note = _("The resident refuses the final answer: %(reason)s") % {"reason": reason}
     if complaint.severity != Complaint.Severity.MAJOR:
         complaint_reclassify(
-            complaint=complaint, severity=Complaint.Severity.MAJOR, by=by, reason=note
+            complaint=complaint,
+            severity=Complaint.Severity.MAJOR,
+            by=by,
+            reason=reason,
+            why="refuses_final_answer",
         )
     else:
-        record_event(complaint, ComplaintEvent.Kind.CLASSIFIED, by=by, note=note)
+        record_event(
+            complaint,
+            ComplaintEvent.Kind.CLASSIFIED,
+            by=by,
+            note=reason,
+            code="refuses_final_answer",
+        )
     return complaint
 
 
@@ -115,7 +132,9 @@ def complaint_tell_result(*, complaint: Complaint, by, how: str, note: str = "")
         complaint,
         ComplaintEvent.Kind.TOLD,
         by=by,
-        note=" · ".join(x for x in (str(Complaint.ToldBy(how).label), note.strip()) if x),
+        note=(note or "").strip(),
+        code="told",
+        params={"how": how},
         at=now,
     )
     deadlines.schedule(complaint, now=now)
@@ -139,8 +158,9 @@ def complaint_transfer_owner(*, complaint: Complaint, by, to, reason: str) -> Co
         complaint,
         ComplaintEvent.Kind.OWNER,
         by=by,
-        note=_("From %(old)s to %(new)s: %(reason)s")
-        % {"old": display_name(old), "new": display_name(to), "reason": reason},
+        note=reason,
+        code="owner_changed",
+        params={"old": display_name(old), "new": display_name(to)},
     )
     notify(
         [to],
@@ -167,6 +187,14 @@ def phone_reveal(*, complaint: Complaint, by):
     if not perms.can_reveal_phone(by, complaint):
         raise PermissionDenied(_("Your role does not see residents' phone numbers."))
     record_event(complaint, ComplaintEvent.Kind.PHONE_REVEALED, by=by)
+    data_access_record(
+        user=by,
+        kind=DataAccess.Kind.REVEAL,
+        what=complaint.number,
+        rows=1,
+        phones_included=True,
+        complaint=complaint,
+    )
     return complaint.contact_phone
 
 

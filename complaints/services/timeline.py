@@ -1,4 +1,7 @@
-"""The complaint's timeline: one row for everything that happens to it."""
+"""The complaint's timeline: one row for everything that happens to it.
+
+A sentence the system writes is stored as ``code`` and ``params`` and worded when shown
+(:mod:`complaints.timeline_text`); ``note`` is only for what a person typed."""
 
 from __future__ import annotations
 
@@ -15,16 +18,24 @@ def record_event(
     *,
     by=None,
     note: str = "",
+    code: str = "",
+    params: dict | None = None,
     from_state: str = "",
     to_state: str = "",
     work_order=None,
     at: dt.datetime | None = None,
 ):
+    from ..timeline_text import MESSAGES
+
+    if code and code not in MESSAGES:
+        raise ValueError(f"No timeline sentence for the code {code!r}.")
     return ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=by,
         note=note,
+        code=code,
+        params=params or {},
         from_state=from_state,
         to_state=to_state,
         work_order=work_order,

@@ -127,15 +127,12 @@ def complaint_confirm(
         complaint,
         ComplaintEvent.Kind.CLASSIFIED,
         by=by,
-        note=" · ".join(
-            str(x)
-            for x in (
-                complaint.get_severity_display(),
-                complaint.category,
-                complaint.get_validity_display(),
-            )
-            if x
-        ),
+        code="classified",
+        params={
+            "severity": complaint.severity,
+            "category": str(complaint.category) if complaint.category_id else "",
+            "validity": complaint.validity,
+        },
     )
     _transition_event(complaint, from_state, by=by)
     if validity != Complaint.Validity.INVALID:
@@ -196,17 +193,20 @@ def _dispatch(*, complaint, department, by, instructions="", rework=False) -> Wo
         complaint.dispatched_at = now
     _save(complaint, validate=False)
     if rework:
-        note = _("Rework sent to %(department)s.") % {"department": department}
+        code, params = "rework", {"department": department.name}
     elif current is not None:
-        note = _("Re-dispatched from %(old)s to %(new)s.") % {
-            "old": current.department,
-            "new": department,
-        }
+        code, params = "redispatched", {"old": current.department.name, "new": department.name}
     else:
-        note = _("Dispatched to %(department)s.") % {"department": department}
-    if instructions.strip():
-        note = f"{note} {instructions.strip()}"
-    record_event(complaint, ComplaintEvent.Kind.DISPATCHED, by=by, note=note, work_order=order)
+        code, params = "dispatched", {"department": department.name}
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.DISPATCHED,
+        by=by,
+        note=instructions.strip(),
+        code=code,
+        params=params,
+        work_order=order,
+    )
     deadlines.schedule(complaint, now=now)
     notices.work_order_arrived(order=order, complaint=complaint, redispatched=current is not None)
     return order
@@ -238,7 +238,8 @@ def work_order_sign(*, work_order: WorkOrder, by) -> WorkOrder:
         work_order.complaint,
         ComplaintEvent.Kind.SIGNED,
         by=by,
-        note=str(work_order.department),
+        code="signed",
+        params={"department": work_order.department.name},
         work_order=work_order,
     )
     deadlines.schedule(work_order.complaint, now=now)  # the daily progress reports start
@@ -340,15 +341,13 @@ def complaint_revisit(
         complaint,
         ComplaintEvent.Kind.REVISIT,
         by=by,
-        note=" · ".join(
-            x
-            for x in (
-                f"{revisit.get_satisfaction_display()}: {revisit.comment}".rstrip(": "),
-                revisit.prevention and f"{_('prevention')}: {revisit.prevention}",
-                revisit.suggestions and f"{_('suggestions')}: {revisit.suggestions}",
-            )
-            if x
-        ),
+        note=revisit.comment,
+        code="revisit",
+        params={
+            "satisfaction": revisit.satisfaction,
+            "prevention": revisit.prevention,
+            "suggestions": revisit.suggestions,
+        },
     )
     _transition_event(complaint, from_state, by=by)
     if not complaint.result_told_at:  # the revisit call tells the result too
@@ -366,11 +365,7 @@ def complaint_revisit(
     ):
         from .procedure import hand_up
 
-        hand_up(
-            complaint,
-            by=by,
-            reason=_("the resident is unsatisfied again: %(words)s") % {"words": revisit.comment},
-        )
+        hand_up(complaint, by=by, why="unsatisfied_again", words=revisit.comment)
     if unsatisfied and last_order is not None:
         _dispatch(
             complaint=complaint,

@@ -15,6 +15,7 @@ from .. import permissions as perms
 from ..models import Complaint, ComplaintEvent, DeadlineExtension, SlaPolicy
 from ..services.errors import Conflict, ServiceError
 from ..services.timeline import record_event
+from ..timeline_text import moment
 from . import deadlines
 from .notifications import local, notify, users_in_role
 
@@ -59,8 +60,9 @@ def extension_request(
         complaint,
         ComplaintEvent.Kind.EXTENSION,
         by=by,
-        note=_("Extension to %(due)s requested: %(reason)s")
-        % {"due": local(new_due_at), "reason": reason},
+        note=reason,
+        code="extension_requested",
+        params={"due": moment(new_due_at)},
     )
     notify(
         users_in_role(policy.extension_approver),
@@ -92,11 +94,9 @@ def extension_decide(
         complaint,
         ComplaintEvent.Kind.EXTENSION,
         by=by,
-        note=(
-            _("Extension to %(due)s approved.") if approve else _("Extension to %(due)s refused.")
-        )
-        % {"due": local(extension.new_due_at)}
-        + (f" {note.strip()}" if note.strip() else ""),
+        note=note.strip(),
+        code="extension_approved" if approve else "extension_refused",
+        params={"due": moment(extension.new_due_at)},
     )
     notify(
         [extension.requested_by],

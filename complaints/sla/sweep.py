@@ -441,7 +441,8 @@ def _record(ctx: Context) -> None:
                 ComplaintEvent(
                     complaint=b.complaint,
                     kind=ComplaintEvent.Kind.ESCALATED,
-                    note=b.message,
+                    code="escalated",
+                    params=_event_facts(ctx, b),
                     at=ctx.now,
                 )
             )
@@ -449,6 +450,15 @@ def _record(ctx: Context) -> None:
     ComplaintEvent.objects.bulk_create(events)
     ctx.result.notifications += len(notes)
     queue_after_commit([n.pk for n in notes if n.pk])
+
+
+def _event_facts(ctx: Context, b: Breach) -> dict:
+    """The facts of a breach's timeline row, worded when shown (complaints.timeline_text)."""
+    facts = {"clock": b.clock, "number": b.complaint.number, "level": b.level}
+    facts["due"] = b.due_at.isoformat() if b.due_at else ""
+    if b.clock == K.MONTH:
+        facts["days"] = ctx.rules.desk.auto_major_days
+    return facts
 
 
 def _insert_escalations(breaches: list[Breach], now: dt.datetime) -> dict[tuple, int]:
@@ -490,8 +500,8 @@ def _make_major(ctx: Context, complaint: Complaint) -> None:
         complaint=complaint,
         severity=Complaint.Severity.MAJOR,
         by=None,
-        reason=_("Unresolved %(days)d days after receipt.")
-        % {"days": ctx.rules.desk.auto_major_days},
+        why="month",
+        facts={"days": ctx.rules.desk.auto_major_days},
         now=ctx.now,
         rules=ctx.rules,
     )

@@ -149,7 +149,7 @@ def test_group_companions_made_major_get_the_major_deadlines(desk, head, people)
     assert first.resolve_due_at == f.at(12, 9)  # major: ten days from receipt
     assert first.answer_due_at == f.at(4, 9)  # and a 48-hour answer clock
     assert ComplaintEvent.objects.filter(
-        complaint=first, kind="classified", note__contains="Group complaint"
+        complaint=first, kind="classified", code="class_changed", params__why="group"
     ).exists()
     # The general manager is told; the minor deadline no longer escalates.
     result = sweep(f.at(4, 9, 30))

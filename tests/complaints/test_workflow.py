@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, WorkOrder
 from complaints.services import Conflict, ServiceError
+from complaints.timeline_text import event_text
 
 from . import factories as f
 
@@ -183,7 +184,7 @@ def test_redispatch_withdraws_the_old_work_order_and_keeps_history(desk):
     assert c.active_work_order.department.code == "security"
     assert c.department.code == "security"
     assert c.work_orders.count() == 2
-    assert "工程部" in c.events.filter(kind="dispatched").last().note
+    assert "工程部" in event_text(c.events.filter(kind="dispatched").last())
 
 
 def test_dispatch_to_the_same_department_again_is_refused(desk):
