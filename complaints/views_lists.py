@@ -87,6 +87,7 @@ def escalations(request):
             "form": form,
             "filtered": any(v not in (None, "", False) for v in form.values().values()),
             "rows": rows,
+            "history": [row["e"] for row in rows],
             "page": page,
             "has_next": len(found) > PAGE_SIZE,
             "querystring": query.urlencode(),
