@@ -153,6 +153,45 @@ def can_decide_extensions(user) -> bool:
     return any(user.has_perm(p) for p in APPROVER_PERMISSIONS.values())
 
 
+# --- escalations ------------------------------------------------------------------------------
+def _is_management(user) -> bool:
+    """A manager, the general manager or an administrator: they may act on any escalation."""
+    return user.is_superuser or user.has_perm("complaints.handle_any_work_order")
+
+
+def _in_role(user, role: str) -> bool:
+    # Escalations are raised to a role (the sweep finds its members by group), so whether
+    # one is addressed to a user is a question of group, as in complaints.roles.
+    return any(g.name == role for g in user.groups.all())
+
+
+def can_acknowledge_escalation(user, escalation) -> bool:
+    """Acknowledge an escalation (已知悉): a member of the role it was raised to (a department
+    head only for the department holding the work), or management."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if _is_management(user):
+        return True
+    if not _in_role(user, escalation.role):
+        return False
+    from .roles import DEPARTMENT_HEAD
+
+    if escalation.role == DEPARTMENT_HEAD:
+        return can_handle(user, escalation.complaint)
+    return True
+
+
+can_assign_escalation = can_acknowledge_escalation
+
+
+def can_follow_up_escalation(user, escalation) -> bool:
+    """Be the one an escalation is assigned to: an active person who may follow the complaint
+    up (its handler or the desk), management, or the role it was raised to."""
+    if not user.is_active:
+        return False
+    return can_follow_up(user, escalation.complaint) or can_acknowledge_escalation(user, escalation)
+
+
 # --- the workflow's transitions -----------------------------------------------------------------
 def for_transition(check: Callable) -> Callable:
     """Adapt ``check(user, complaint)`` to django-fsm-2, which calls ``permission(instance,

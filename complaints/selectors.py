@@ -51,6 +51,28 @@ def revisit_queue_of(user) -> QuerySet[Complaint]:
     )
 
 
+def revisit_queue_filtered(user, *, mine: bool = False, department: int | None = None):
+    """The revisit queue with the page's filters: only the user's own, one department."""
+    qs = revisit_queue_of(user)
+    if mine:
+        qs = qs.filter(owner_id=user.pk)
+    if department:
+        qs = qs.filter(department_id=department)
+    return qs
+
+
+def revisit_next_call(user, after: list[int]) -> Complaint | None:
+    """The next complaint to call: the first of ``after`` (the queue as the caller saw it,
+    past the one just saved) still waiting for its revisit and visible to the user."""
+    if not after:
+        return None
+    waiting = {
+        c.pk: c
+        for c in complaints_for_list(user).filter(pk__in=after, state=Complaint.State.RESOLVED)
+    }
+    return next((waiting[pk] for pk in after if pk in waiting), None)
+
+
 @dataclass
 class Queue:
     key: str
@@ -62,7 +84,25 @@ class Queue:
 
 def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> list[Queue]:
     """What needs doing now, by what the user's role does, most urgent first."""
-    now = now or timezone.now()
+    queues = []
+    for key, title, qs, tone in _queue_specs(user, now or timezone.now()):
+        items = list(qs[:limit])
+        count = len(items) if len(items) < limit else qs.count()
+        queues.append(Queue(key, title, items, count, tone))
+    return queues
+
+
+def desk_queue(user, key: str, *, now: dt.datetime | None = None):
+    """One of the user's desk queues in full, ``(title, ordered queryset)``; None if the user
+    has no queue of that name."""
+    for found, title, qs, _tone in _queue_specs(user, now or timezone.now()):
+        if found == key:
+            return title, qs
+    return None
+
+
+def _queue_specs(user, now: dt.datetime):
+    """(key, title, ordered queryset, tone) of each queue the user's role has."""
     end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
     base = complaints_for_list(user)
     pending_order = WorkOrder.objects.filter(
@@ -180,13 +220,10 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
                 "warning",
             ),
         )
-    queues = []
-    for key, title, qs, order, tone in specs:
-        ordered = qs.order_by(f"{order}" if order != "updated_at" else "-updated_at", "id")
-        items = list(ordered[:limit])
-        count = len(items) if len(items) < limit else qs.count()
-        queues.append(Queue(key, title, items, count, tone))
-    return queues
+    return [
+        (key, title, qs.order_by(order if order != "updated_at" else "-updated_at", "id"), tone)
+        for key, title, qs, order, tone in specs
+    ]
 
 
 def complaint_detail(user, pk: int) -> Complaint:
@@ -477,7 +514,7 @@ def overdue_by_department_and_level(user, *, now: dt.datetime):
     overdue = Complaint.objects.visible_to(user).overdue_now(now)
     levels = Clock.objects.visible_to(user).filter(kind=Clock.Kind.RESOLVE, complaint__in=overdue)
     return (
-        levels.values("complaint__department__name")
+        levels.values("complaint__department_id", "complaint__department__name")
         .annotate(
             total=Count("id"),
             level1=Count("id", filter=Q(level__lte=1)),
@@ -498,6 +535,71 @@ def notifications_of(user, *, limit: int = 100) -> list[Notification]:
         Notification.objects.visible_to(user)
         .select_related("complaint")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+@dataclass
+class EscalationFilters:
+    """The escalations page's filters; empty means "any"."""
+
+    level: int | None = None
+    clock: str = ""
+    department: int | None = None
+    acknowledged: bool | None = None
+    overdue: bool = False  # only complaints still overdue (resolution) or late for dispatch
+
+
+def escalations_filtered(user, filters: EscalationFilters, *, now: dt.datetime):
+    """Escalations (not reminders) of the complaints the user may see, newest first."""
+    qs = (
+        Escalation.objects.visible_to(user)
+        .exclude(clock=Escalation.Clock.REMINDER)
+        .select_related(
+            "complaint__department", "complaint__unit__building", "acknowledged_by", "assigned_to"
+        )
+    )
+    if filters.level:
+        qs = qs.filter(level__gte=3) if filters.level >= 3 else qs.filter(level=filters.level)
+    if filters.clock:
+        qs = qs.filter(clock=filters.clock)
+    if filters.department:
+        qs = qs.filter(complaint__department_id=filters.department)
+    if filters.acknowledged is not None:
+        qs = qs.filter(acknowledged_at__isnull=not filters.acknowledged)
+    if filters.overdue:
+        late = Complaint.objects.overdue_now(now) | Complaint.objects.open().filter(
+            dispatched_at__isnull=True, dispatch_due_at__lt=now
+        )
+        qs = qs.filter(complaint__in=late.values("pk"))
+    return qs.order_by("-escalated_at", "-id")
+
+
+def unacknowledged_escalations_count(user) -> int:
+    return (
+        Escalation.objects.visible_to(user)
+        .exclude(clock=Escalation.Clock.REMINDER)
+        .filter(acknowledged_at__isnull=True)
+        .count()
+    )
+
+
+def escalation_assignees():
+    """People an escalation may be handed to (the service checks each choice): the desk,
+    supervisors, management and department heads, by name."""
+    from django.contrib.auth import get_user_model
+
+    from .roles import DEPARTMENT_HEAD, FRONT_DESK, GENERAL_MANAGER, MANAGER, SUPERVISOR
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            groups__name__in=[FRONT_DESK, SUPERVISOR, MANAGER, GENERAL_MANAGER, DEPARTMENT_HEAD],
+        )
+        .select_related("staff_profile__department")
+        .prefetch_related("groups")
+        .distinct()
+        .order_by("last_name", "first_name", "username")
     )
 
 

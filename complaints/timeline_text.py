@@ -270,6 +270,36 @@ def _escalated(p, note):
     return _then(sentence % facts if sentence else "", note)
 
 
+def _escalation_facts(p) -> dict:
+    from .models import Escalation
+    from .roles import LABELS
+
+    role = p.get("role", "")
+    return {
+        "clock": _label(Escalation.Clock, p.get("clock", "")),
+        "level": int(p.get("level", 1)),
+        "role": str(LABELS.get(role, role)),
+        "person": p.get("person", ""),
+    }
+
+
+@message("escalation_acknowledged")
+def _escalation_acknowledged(p, note):
+    return _then(
+        _("Escalation acknowledged (%(clock)s, level %(level)d, raised to the %(role)s).")
+        % _escalation_facts(p),
+        note,
+    )
+
+
+@message("escalation_assigned")
+def _escalation_assigned(p, note):
+    return _then(
+        _("Escalation (%(clock)s, level %(level)d) assigned to %(person)s.") % _escalation_facts(p),
+        note,
+    )
+
+
 # --- showing a row ------------------------------------------------------------------------------
 def event_text(event) -> str:
     """What a timeline row says, in the active language: the system's sentence with what a

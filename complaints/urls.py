@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_sla
+from . import views, views_lists, views_sla
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,7 +32,32 @@ urlpatterns = [
     ),
     path("notifications/", views_sla.notifications, name="notifications"),
     path("notifications/read/", views_sla.notifications_read, name="notifications-read"),
-    path("escalations/", views_sla.escalations, name="escalations"),
+    path("escalations/", views_lists.escalations, name="escalations"),
+    path(
+        "escalations/<int:escalation_id>/acknowledge/",
+        views_lists.escalation_acknowledge,
+        name="escalation-acknowledge",
+    ),
+    path(
+        "escalations/<int:escalation_id>/assign/",
+        views_lists.escalation_assign,
+        name="escalation-assign",
+    ),
+    path("complaints/export.<str:fmt>", views_lists.complaint_export, name="complaint-export"),
+    path(
+        "complaints/revisits/export.<str:fmt>",
+        views_lists.revisit_export,
+        name="revisit-export",
+    ),
+    path("queues/<slug:key>/export.<str:fmt>", views_lists.queue_export, name="queue-export"),
+    path("work-orders/export.<str:fmt>", views_lists.work_order_export, name="work-order-export"),
+    path("saved-views/", views_lists.saved_view_create, name="saved-view-create"),
+    path("saved-views/<int:view_id>/", views_lists.saved_view_open, name="saved-view-open"),
+    path(
+        "saved-views/<int:view_id>/delete/",
+        views_lists.saved_view_delete,
+        name="saved-view-delete",
+    ),
     path("work-orders/", views.work_orders, name="work-orders"),
     path("work-orders/<int:order_id>/sign/", views.work_order_sign, name="work-order-sign"),
 ]

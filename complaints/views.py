@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from .forms import (
     RevisitBookingForm,
     SearchForm,
 )
-from .models import Attachment, Complaint, ComplaintEvent, WorkOrder
+from .models import Attachment, Complaint, ComplaintEvent, Department, WorkOrder
 from .services import Conflict, ServiceError
 
 LAST_CHANNEL = "desk_last_channel"
@@ -387,6 +387,8 @@ def complaint_action(request, pk, name):
                 _("%(number)s: %(action)s — done.")
                 % {"number": complaint.number, "action": action.label},
             )
+            if request.POST.get("then") == "next":  # "Save and next" in the revisit queue
+                return redirect(next_call_url(request))
             return redirect("complaint-detail", pk=pk)
         complaint = _visible_or_404(request.user, pk)
     context = _detail_context(request, complaint, bound=form, bound_action=name)
@@ -530,9 +532,10 @@ def complaint_print(request, pk):
 
 
 # --- lists -----------------------------------------------------------------------------------
-@login_required
-def complaint_list(request):
-    form = SearchForm(request.GET or None)
+def search_params(query) -> tuple[SearchForm, selectors.SearchParams]:
+    """The search form bound to a query string, and the search it asks for (none while the
+    form is invalid); the list and its export read the same."""
+    form = SearchForm(query or None)
     params = selectors.SearchParams()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -546,6 +549,12 @@ def complaint_list(request):
             received_to=data["received_to"],
             overdue=data["overdue"],
         )
+    return form, params
+
+
+@login_required
+def complaint_list(request):
+    form, params = search_params(request.GET)
     results = selectors.complaints_search(request.user, params)
     # No COUNT(*) over a large table: pages know only whether there is a next one.
     page_number = request.GET.get("page", "1")
@@ -571,18 +580,81 @@ def complaint_list(request):
 @login_required
 @permission_required("complaints.revisit_complaint", raise_exception=True)
 def revisit_queue(request):
-    complaints = list(selectors.revisit_queue_of(request.user)[:100])
+    mine, department = revisit_filters(request.GET)
+    complaints = list(
+        selectors.revisit_queue_filtered(request.user, mine=mine, department=department)[
+            :QUEUE_SHOWN
+        ]
+    )
+    call = request.GET.get("call", "")
     # One form per complaint: the same field names (the action's prefix), distinct element ids.
+    # Each carries the queue after it, as shown, for "Save and next" (the next call).
     forms = [
         (
             c,
             ACTIONS["revisit_satisfied"].form(
                 prefix="revisit_satisfied", auto_id=f"rv{c.pk}_%s", initial={"method": "phone"}
             ),
+            ",".join(str(x.pk) for x in complaints[i + 1 : i + 1 + NEXT_CARRIED]),
         )
-        for c in complaints
+        for i, c in enumerate(complaints)
     ]
-    return render(request, "complaints/revisits.html", {"items": forms, "now": timezone.now()})
+    filters = QueryDict(mutable=True)
+    if mine:
+        filters["mine"] = "1"
+    if department:
+        filters["department"] = str(department)
+    return render(
+        request,
+        "complaints/revisits.html",
+        {
+            "items": forms,
+            "now": timezone.now(),
+            "call": int(call) if call.isdigit() and len(call) < 10 else None,
+            "filters": filters.urlencode(),
+            "mine": mine,
+            "department": department,
+            "departments": Department.objects.filter(is_active=True).order_by("name"),
+        },
+    )
+
+
+def revisit_filters(query) -> tuple[bool, int | None]:
+    """The revisit queue's filters from a query string: only mine; one department."""
+    department = query.get("department", "")
+    return (
+        query.get("mine") == "1",
+        int(department) if department.isdigit() and len(department) < 10 else None,
+    )
+
+
+QUEUE_SHOWN = 100  # complaints the revisit queue lists
+NEXT_CARRIED = 30  # of the queue after a complaint, carried by its "Save and next"
+
+
+def next_call_url(request) -> str:
+    """Where "Save and next" goes after a revisit is saved: the queue, with the next complaint
+    (of those shown after the saved one, still waiting) opened; the queue alone at its end."""
+    carried = [
+        int(x)
+        for x in request.POST.get("queue", "").split(",")[:NEXT_CARRIED]
+        if x.isdigit() and len(x) < 10
+    ]
+    following = selectors.revisit_next_call(request.user, carried)
+    filters = QueryDict(request.POST.get("filters", "")[:200], mutable=True)
+    kept = QueryDict(mutable=True)
+    for key in ("mine", "department"):
+        value = filters.get(key, "")
+        if value.isdigit() and len(value) < 10:
+            kept[key] = value
+    if following is None:
+        messages.info(request, _("That was the last call in the queue."))
+    else:
+        kept["call"] = str(following.pk)
+    url = reverse("revisit-queue")
+    query = kept.urlencode()
+    anchor = f"#revisit-{following.pk}" if following is not None else ""
+    return f"{url}?{query}{anchor}" if query else url
 
 
 @login_required
@@ -593,9 +665,14 @@ def work_orders(request):
     ):
         raise PermissionDenied
     now = timezone.now()
+    found = selectors.work_order_groups(request.user, now=now)
+    wanted = request.GET.get("group", "")  # one group only; an unknown name shows them all
+    if wanted not in {key for key, _title, _orders in found}:
+        wanted = ""
     groups = [
         (key, title, list(orders[:SHOWN]), orders.count())
-        for key, title, orders in selectors.work_order_groups(request.user, now=now)
+        for key, title, orders in found
+        if not wanted or key == wanted
     ]
     return render(
         request, "complaints/work_orders.html", {"groups": groups, "now": now, "shown": SHOWN}

@@ -1,12 +1,11 @@
-"""Pages for deadlines: extension requests and decisions, notifications, escalations."""
+"""Pages for deadlines: extension requests and decisions, notifications."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +17,7 @@ from .forms import (
     ExtensionRequestForm,
     RevisitBookingForm,
 )
-from .models import Complaint, DeadlineExtension
+from .models import DeadlineExtension
 from .services import (
     Conflict,
     ServiceError,
@@ -114,32 +113,6 @@ def notifications_read(request):
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)
     return redirect("notifications")
-
-
-@login_required
-@permission_required("complaints.view_escalation", raise_exception=True)
-def escalations(request):
-    """What is overdue now, by department and the level its escalation has reached (the
-    sweep's own record), and the latest escalations."""
-    now = timezone.now()
-    visible = Complaint.objects.visible_to(request.user)
-    overdue = visible.overdue_now(now)
-    late_dispatch = visible.open().filter(dispatched_at__isnull=True, dispatch_due_at__lt=now)
-    by_department = list(selectors.overdue_by_department_and_level(request.user, now=now))
-    history = selectors.escalation_history(request.user)
-    pending = selectors.pending_extensions(request.user)
-    return render(
-        request,
-        "complaints/escalations.html",
-        {
-            "by_department": by_department,
-            "history": history,
-            "pending": pending,
-            "overdue_count": overdue.count(),
-            "late_dispatch": late_dispatch.count(),
-            "now": now,
-        },
-    )
 
 
 def unread_count(request) -> int:

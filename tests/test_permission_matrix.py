@@ -43,6 +43,7 @@ from complaints.models import (
     Notification,
     OfficeHours,
     Revisit,
+    SavedView,
     SlaPolicy,
     WorkOrder,
 )
@@ -75,6 +76,7 @@ class World:
     escalation: Escalation
     action: CorrectiveAction
     notification: Notification
+    saved_view: SavedView  # security's head's own
     security_head: object
     objects: dict  # admin object per "app_label.model_name"
 
@@ -146,6 +148,9 @@ def world(db):
         notification = Notification.objects.create(
             recipient=security_head, complaint=complaint, message="新派工单"
         )
+        saved_view = SavedView.objects.create(
+            user=security_head, scope="complaints", name="保安部超时", query="overdue=on"
+        )
         calendar_day = CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_working_day=False)
         settings = ReportingSettings.objects.create()
         dispatch = MonthlyReportDispatch.objects.create(month=dt.date(2026, 10, 1))
@@ -184,6 +189,7 @@ def world(db):
         escalation=escalation,
         action=action,
         notification=notification,
+        saved_view=saved_view,
         security_head=security_head,
         objects=objects,
     )
@@ -228,6 +234,10 @@ def fill(route: str, world: World) -> str:
         "attachment_id": world.attachment.pk,
         "extension_id": world.extension.pk,
         "order_id": world.work_order.pk,
+        "escalation_id": world.escalation.pk,
+        "view_id": world.saved_view.pk,
+        "fmt": "csv",
+        "key": "overdue",
         "name": "investigate",
         "transition_name": "resolve",
         "object_id": obj.pk if obj is not None else world.complaint.pk,
@@ -444,6 +454,15 @@ EXPECTED: dict[str, str] = {
     "notifications": "L       200     200     200     200     200     200",
     "notifications-read": "L       405     405     405     405     405     405",
     "escalations": "L       200     200     200     403     200     200",
+    "escalation-acknowledge": "L       405     405     405     403     405     405",
+    "escalation-assign": "L       405     405     405     403     405     405",
+    "complaint-export": "L       200     200     200     200     200     200",
+    "revisit-export": "L       200     200     200     403     200     200",
+    "queue-export": "L       200     200     200     200     200     200",
+    "work-order-export": "L       403     403     403     200     200     200",
+    "saved-view-create": "L       405     405     405     405     405     405",
+    "saved-view-open": "L       404     404     404     404     404     404",
+    "saved-view-delete": "L       405     405     405     405     405     405",
     "work-orders": "L       403     403     403     200     200     200",
     "work-order-sign": "L       405     405     405     405     405     405",
 }
@@ -455,7 +474,9 @@ PUBLIC = {"set_language", "login", "logout", "admin:login", "admin:logout"}
 # to a complaint: for these URLs the head of engineering must get 404, or 403 where the page
 # is forbidden to the role (405: a POST-only endpoint, which test_post_as_another_department
 # covers).
-OBJECT_PARAMETERS = re.compile(r"<(?:int:)?(pk|attachment_id|extension_id|order_id)>")
+OBJECT_PARAMETERS = re.compile(
+    r"<(?:int:)?(pk|attachment_id|extension_id|order_id|escalation_id|view_id)>"
+)
 COMPLAINT_OWNED_ADMIN = {
     "complaints.complaint",
     "complaints.workorder",
@@ -579,6 +600,7 @@ def _fingerprint() -> dict:
         Revisit,
         Clock,
         Notification,
+        SavedView,
         CorrectiveAction,
         CorrectiveAction.complaints.through,
     ]

@@ -9,7 +9,9 @@ from .agreements import complaint_agree_deadline, complaint_book_revisit
 from .classify import complaint_reclassify
 from .desk import DispatchChoice, complaint_add_report, complaint_register, submitted_before
 from .errors import Conflict, ServiceError
+from .escalations import escalation_acknowledge, escalation_assign
 from .intake import attachment_add, complaint_create, validate_upload
+from .lists import export_record, saved_view_create, saved_view_delete
 from .procedure import (
     complaint_propose_archive,
     complaint_refuse_final_answer,
@@ -56,7 +58,12 @@ __all__ = [
     "complaint_revisit",
     "complaint_tell_result",
     "complaint_transfer_owner",
+    "escalation_acknowledge",
+    "escalation_assign",
+    "export_record",
     "phone_reveal",
+    "saved_view_create",
+    "saved_view_delete",
     "submitted_before",
     "validate_upload",
     "work_order_sign",
