@@ -8,7 +8,7 @@ sentence a person can act on.  Concurrent conflicting actions raise :class:`Conf
 from .agreements import complaint_agree_deadline, complaint_book_revisit
 from .classify import complaint_reclassify
 from .errors import Conflict, ServiceError
-from .intake import attachment_add, complaint_create, validate_upload
+from .intake import attachment_add, attachments_add, complaint_create, validate_upload
 from .procedure import (
     complaint_propose_archive,
     complaint_refuse_final_answer,
@@ -34,6 +34,7 @@ __all__ = [
     "Conflict",
     "ServiceError",
     "attachment_add",
+    "attachments_add",
     "complaint_agree_deadline",
     "complaint_book_revisit",
     "complaint_close",
