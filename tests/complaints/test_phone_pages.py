@@ -161,3 +161,14 @@ def test_favicon_is_served_at_the_root_without_logging_in(client):
     assert response.status_code == 200
     assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
     assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_signing_from_a_card_goes_back_to_the_list_and_never_off_the_site(client, desk, head):
+    first, second = (f.advance(f.complaint(desk), "confirmed", desk=desk, head=head) for _ in "12")
+    client.force_login(head)
+    sign = reverse("work-order-sign", args=[first.active_work_order.pk])
+    response = client.post(sign, {"next": reverse("work-orders")})
+    assert response.status_code == 302 and response["Location"] == reverse("work-orders")
+    sign = reverse("work-order-sign", args=[second.active_work_order.pk])
+    response = client.post(sign, {"next": "https://evil.example/phish"})
+    assert response["Location"] == reverse("complaint-detail", args=[second.pk])
