@@ -12,7 +12,9 @@ from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import permissions as perms
@@ -466,34 +468,54 @@ def complaint_progress(request, pk):
 @login_required
 @require_POST
 def complaint_attach(request, pk):
+    """Photos (several at once, from a phone's camera) or PDFs: all are attached or none."""
     complaint = _visible_or_404(request.user, pk)
     uploads = request.FILES.getlist("attachments")
     if not uploads:
-        messages.error(request, _("Choose a photo or PDF first."))
-    for upload in uploads:
+        error, status = _("Choose a photo or PDF first."), 400
+    else:
         try:
-            services.attachment_add(complaint=complaint, upload=upload, by=request.user)
+            services.attachments_add(complaint=complaint, uploads=uploads, by=request.user)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _refusal(exc)[0])
-    if uploads and not any(m.level >= messages.ERROR for m in messages.get_messages(request)):
-        messages.success(request, _("Attached."))
-    return redirect("complaint-detail", pk=pk)
+            error, status = _refusal(exc)
+            if status == 403:
+                raise PermissionDenied(error) from exc
+        else:
+            count = len(uploads)
+            messages.success(
+                request,
+                ngettext(
+                    "%(number)s: %(count)d file attached.",
+                    "%(number)s: %(count)d files attached.",
+                    count,
+                )
+                % {"number": complaint.number, "count": count},
+            )
+            return redirect("complaint-detail", pk=pk)
+    context = _detail_context(request, _visible_or_404(request.user, pk))
+    context["attach_error"] = error
+    return render(request, "complaints/detail.html", context, status=status)
 
 
 @login_required
 def attachment_download(request, pk, attachment_id):
-    """Attachments are served only through here, to people who may see the complaint."""
+    """Attachments are served only through here, to people who may see the complaint;
+    ``?thumb=1`` gives a picture's small preview."""
     complaint = _visible_or_404(request.user, pk)
     attachment = get_object_or_404(
         Attachment.objects.visible_to(request.user), pk=attachment_id, complaint=complaint
     )
+    thumb = request.GET.get("thumb") == "1"
+    if thumb and not attachment.thumbnail:
+        raise Http404(_("This file has no preview."))
+    stored = attachment.thumbnail if thumb else attachment.file
     try:
-        handle = attachment.file.open("rb")
+        handle = stored.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("The file is missing from storage.")) from exc
     response = FileResponse(
         handle,
-        content_type=attachment.content_type,
+        content_type="image/jpeg" if thumb else attachment.content_type,
         as_attachment=not attachment.is_image,
         filename=attachment.original_name,
     )
@@ -698,6 +720,7 @@ def work_order_sign(request, order_id):
             raise PermissionDenied(message) from exc
     else:
         messages.success(request, _("Signed for %(number)s.") % {"number": order.complaint.number})
-    return redirect(
-        request.POST.get("next") or reverse("complaint-detail", args=[order.complaint_id])
-    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("complaint-detail", args=[order.complaint_id])  # only back to this site
+    return redirect(target)

@@ -10,7 +10,7 @@ from .classify import complaint_reclassify
 from .desk import DispatchChoice, complaint_add_report, complaint_register, submitted_before
 from .errors import Conflict, ServiceError
 from .escalations import escalation_acknowledge, escalation_assign
-from .intake import attachment_add, complaint_create, validate_upload
+from .intake import attachment_add, attachments_add, complaint_create, validate_upload
 from .lists import export_record, saved_view_create, saved_view_delete
 from .procedure import (
     complaint_propose_archive,
@@ -38,6 +38,7 @@ __all__ = [
     "DispatchChoice",
     "ServiceError",
     "attachment_add",
+    "attachments_add",
     "complaint_add_report",
     "complaint_agree_deadline",
     "complaint_book_revisit",

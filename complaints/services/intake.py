@@ -21,6 +21,7 @@ from ..models import (
     DeskPolicy,
 )
 from ..selectors import group_candidates
+from . import images
 from .errors import ServiceError
 from .timeline import record_event
 
@@ -77,8 +78,9 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def validate_upload(upload, *, max_bytes: int | None = None) -> str:
-    """Check an uploaded file's type (by name and content) and size; return its content type."""
+def validate_upload(upload, *, max_bytes: int | None = None, decode: bool = True) -> str:
+    """Check an uploaded file's type (by name and content) and size; return its content type.
+    A picture is also decoded (unless ``decode`` is false: the caller decodes it next)."""
     name = getattr(upload, "name", "") or ""
     suffix = PurePath(name).suffix.lower()
     if max_bytes is None:
@@ -110,6 +112,8 @@ def validate_upload(upload, *, max_bytes: int | None = None) -> str:
             code="file_content",
             params={"name": name},
         )
+    if decode:
+        images.check(upload, sniffed)
     return sniffed
 
 
@@ -321,32 +325,55 @@ def complaint_create(
         from reporting.services import corrective_action_for_loss
 
         corrective_action_for_loss(complaint=complaint, by=by)
-    for upload in attachments:
-        attachment_add(complaint=complaint, upload=upload, by=by)
+    if attachments:
+        attachments_add(complaint=complaint, uploads=attachments, by=by)
     return complaint
 
 
-@transaction.atomic
 def attachment_add(*, complaint: Complaint, upload, by) -> Attachment:
-    """Attach a checked photo or PDF to the complaint and note it on the timeline."""
+    """Attach one checked photo, PDF or video to the complaint (see :func:`attachments_add`)."""
+    return attachments_add(complaint=complaint, uploads=[upload], by=by)[0]
+
+
+@transaction.atomic
+def attachments_add(*, complaint: Complaint, uploads, by) -> list[Attachment]:
+    """Attach several files at once, all or none: every file is checked (a picture decoded,
+    shrunk and stripped of its metadata, with a thumbnail made) before any is stored; each
+    is noted on the timeline."""
     if not perms.can_attach(by, complaint):
         raise PermissionDenied(_("You may not add attachments."))
-    content_type = validate_upload(upload)
-    attachment = Attachment(
-        complaint=complaint,
-        original_name=PurePath(upload.name).name[:200],
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=by,
-        uploaded_at=timezone.now(),
-    )
-    attachment.file.save(upload.name, upload, save=False)
-    attachment.save()
-    record_event(
-        complaint,
-        ComplaintEvent.Kind.ATTACHMENT,
-        by=by,
-        code="attachment",
-        params={"name": attachment.original_name},
-    )
-    return attachment
+    checked = []
+    for upload in uploads:
+        content_type = validate_upload(upload, decode=False)
+        checked.append((upload, content_type, images.prepare(upload, content_type)))
+    stored: list[Attachment] = []
+    try:
+        for upload, content_type, prepared in checked:
+            content = prepared.file if prepared and prepared.file else upload
+            attachment = Attachment(
+                complaint=complaint,
+                original_name=PurePath(upload.name).name[:200],
+                content_type=content_type,
+                size=content.size,
+                uploaded_by=by,
+                uploaded_at=timezone.now(),
+            )
+            stored.append(attachment)
+            attachment.file.save(upload.name, content, save=False)
+            if prepared:
+                attachment.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
+            attachment.save()
+            record_event(
+                complaint,
+                ComplaintEvent.Kind.ATTACHMENT,
+                by=by,
+                code="attachment",
+                params={"name": attachment.original_name},
+            )
+    except BaseException:
+        for attachment in stored:  # the rows roll back; the files written so far go too
+            for field in (attachment.file, attachment.thumbnail):
+                if field:
+                    field.delete(save=False)
+        raise
+    return stored

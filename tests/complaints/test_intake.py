@@ -1,12 +1,14 @@
 """Receiving complaints: repeat level, group complaints, numbering under load, attachments,
 and who may see what."""
 
+import io
 import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from PIL import Image
 
 from complaints import services
 from complaints.models import Attachment, Complaint, DeskPolicy
@@ -15,7 +17,15 @@ from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    """A real (tiny) picture: photos are decoded and re-encoded when attached."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 40, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 PDF = b"%PDF-1.4\n" + b"\x00" * 64
 
 
@@ -164,6 +174,7 @@ def test_photo_and_pdf_are_attached_outside_the_web_root(desk, settings):
         ("clip.mp4", b"<html>not a video</html>", "does not contain"),
         ("clip.mov", PNG, "does not contain"),
         ("fake.jpg", b"<html>hello</html>", "does not contain"),
+        ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a readable picture"),
         ("big.png", PNG + b"\x00" * (2 * 1024 * 1024), "largest allowed"),
     ],
 )

@@ -226,13 +226,13 @@ def test_department_head_may_not_reveal_phone_numbers(client, desk, head):
 
 
 def test_attachment_is_served_only_to_those_who_see_the_complaint(client, desk, head):
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-    c = f.complaint(desk, attachments=[SimpleUploadedFile("a.png", png)])
+    pdf = b"%PDF-1.4\n" + b"\x00" * 32
+    c = f.complaint(desk, attachments=[SimpleUploadedFile("a.pdf", pdf)])
     a = c.attachments.get()
     url = reverse("attachment-download", args=[c.pk, a.pk])
     client.force_login(desk)
     response = client.get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content) == png
+    assert response.status_code == 200 and b"".join(response.streaming_content) == pdf
     client.force_login(head)
     assert client.get(url).status_code == 404
 
