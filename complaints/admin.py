@@ -19,6 +19,7 @@ from reporting.admin_filters import StatisticsFigureFilter
 
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
+from .admin_notify import DepartmentWebhookInline
 from .models import (
     Attachment,
     CalendarDay,
@@ -66,6 +67,7 @@ class ReschedulesOpenComplaints:
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    inlines = [DepartmentWebhookInline]
     list_display = ["name", "code", "is_active", "sort_order"]
     list_editable = ["is_active", "sort_order"]
     search_fields = ["name", "code"]

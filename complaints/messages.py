@@ -56,6 +56,7 @@ TEMPLATES: dict[str, Template] = {
     E.HANDED_UP: _t(_("%(number)s is handed to you: %(reason)s")),
     E.ARCHIVE_REVIEW: _t(_("%(number)s is ready for your review and archiving.")),
     f"{E.OTHER}.owner": _t(_("%(number)s is yours now: %(reason)s")),
+    f"{E.OTHER}.loss": _t(_("%(number)s: an economic loss of %(loss)s yuan needs your analysis.")),
     # The sweep: one wording per clock.
     f"{E.ESCALATION}.dispatch": _t(
         _("%(number)s was not dispatched within the deadline (%(due)s).")

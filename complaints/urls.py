@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_sla
+from . import views, views_notify, views_sla
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("notifications/", views_sla.notifications, name="notifications"),
     path("notifications/read/", views_sla.notifications_read, name="notifications-read"),
+    path(
+        "notifications/settings/",
+        views_notify.notification_preferences,
+        name="notification-preferences",
+    ),
     path("escalations/", views_sla.escalations, name="escalations"),
     path("work-orders/", views.work_orders, name="work-orders"),
     path("work-orders/<int:order_id>/sign/", views.work_order_sign, name="work-order-sign"),

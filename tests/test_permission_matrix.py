@@ -37,12 +37,14 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     DeadlineExtension,
+    DepartmentWebhook,
     DeskPolicy,
     Escalation,
     Notification,
     OfficeHours,
     Revisit,
     SlaPolicy,
+    WebhookMessage,
     WorkOrder,
 )
 from reporting.models import CorrectiveAction, MonthlyReportDispatch, ReportingSettings
@@ -145,6 +147,16 @@ def world(db):
         notification = Notification.objects.create(
             recipient=security_head, complaint=complaint, message="新派工单"
         )
+        robot_post = WebhookMessage.objects.create(
+            webhook=DepartmentWebhook.objects.create(
+                department=f.department("security"),
+                kind=DepartmentWebhook.Kind.WECOM,
+                url="http://127.0.0.1:9/robot",
+            ),
+            complaint=complaint,
+            event="work_order",
+            text="新派工单",
+        )
         calendar_day = CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_working_day=False)
         settings = ReportingSettings.objects.create()
         dispatch = MonthlyReportDispatch.objects.create(month=dt.date(2026, 10, 1))
@@ -161,6 +173,7 @@ def world(db):
         "complaints.officehours": OfficeHours.objects.first(),
         "complaints.slapolicy": SlaPolicy.objects.first(),
         "complaints.calendarday": calendar_day,
+        "complaints.webhookmessage": robot_post,
         "reporting.reportingsettings": settings,
         "reporting.monthlyreportdispatch": dispatch,
         "auth.user": security_head,
@@ -386,6 +399,12 @@ EXPECTED: dict[str, str] = {
     "admin:complaints_escalation_delete": "L       L       403     403     404     403     403",
     "admin:complaints_escalation_change": "L       L       200     200     404     200     200",
     "admin/complaints/escalation/<path:object_id>/": "L       L       302>200 302>200 302>404 302>200 302>200",
+    "admin:complaints_webhookmessage_changelist": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_add": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_history": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_delete": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_change": "L       L       403     403     403     403     403",
+    "admin/complaints/webhookmessage/<path:object_id>/": "L       L       302>403 302>403 302>403 302>403 302>403",
     "admin:reporting_monthlystatistics_changelist": "L       403     403     200     403     200     200",
     "admin:reporting_monthlystatistics_xlsx": "L       403     403     200     403     200     200",
     "admin:reporting_monthlystatistics_csv": "L       403     403     200     403     200     200",
@@ -432,6 +451,7 @@ EXPECTED: dict[str, str] = {
     "extension-decide": "L       405     405     405     405     405     405",
     "notifications": "L       200     200     200     200     200     200",
     "notifications-read": "L       405     405     405     405     405     405",
+    "notification-preferences": "L       200     200     200     200     200     200",
     "escalations": "L       200     200     200     403     200     200",
     "work-orders": "L       403     403     403     200     200     200",
     "work-order-sign": "L       405     405     405     405     405     405",
