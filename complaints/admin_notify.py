@@ -15,6 +15,7 @@ from .sla.notifications import queue_after_commit
 
 
 class DepartmentWebhookForm(forms.ModelForm):
+    url = forms.URLField(label=_("webhook address"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"),
         choices=[c for c in NotificationEvent.choices if c[0] != NotificationEvent.OTHER],
