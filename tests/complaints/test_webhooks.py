@@ -218,3 +218,64 @@ def test_the_sweep_posts_a_department_reminder_once(desk, head, robot):
     assert posts.count() == len({p.text for p in posts})  # no duplicates
     sla_sweep(now=due + dt.timedelta(minutes=5))
     assert WebhookMessage.objects.filter(event=E.ESCALATION).count() == 1
+
+
+def test_an_administrator_sets_up_a_robot_on_the_department_page(django_user_model):
+    from django.test import Client
+
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client = Client()
+    client.force_login(admin_user)
+    department = f.department("engineering")
+    page = client.get(f"/admin/complaints/department/{department.pk}/change/")
+    assert page.status_code == 200 and "webhooks-TOTAL_FORMS" in page.content.decode()
+    data = {
+        "name": department.name,
+        "code": department.code,
+        "is_active": "on",
+        "sort_order": department.sort_order,
+        "webhooks-TOTAL_FORMS": "1",
+        "webhooks-INITIAL_FORMS": "0",
+        "webhooks-MIN_NUM_FORMS": "0",
+        "webhooks-MAX_NUM_FORMS": "1000",
+        "webhooks-0-kind": "dingtalk",
+        "webhooks-0-url": "https://oapi.dingtalk.com/robot/send?access_token=x",
+        "webhooks-0-secret": "SECxyz",
+        "webhooks-0-events": ["work_order", "rework"],
+        "webhooks-0-is_active": "on",
+    }
+    response = client.post(f"/admin/complaints/department/{department.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    hook = DepartmentWebhook.objects.get(department=department)
+    assert hook.kind == "dingtalk" and hook.events == ["work_order", "rework"]
+    assert hook.secret == "SECxyz"
+
+
+def test_send_again_from_the_outbox(
+    desk, head, robot, monkeypatch, django_user_model, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    robot.answers = [(500, {})]
+    wecom(robot)
+    dispatched(desk, head, f.at(2, 9))
+    message = WebhookMessage.objects.get()
+    deliver_all(f.at(2, 9, 1))
+    queued = []
+    monkeypatch.setattr(tasks.deliver_webhooks, "delay", lambda ids: queued.append(ids))
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client = Client()
+    client.force_login(admin_user)
+    listing = client.get("/admin/complaints/webhookmessage/")
+    assert "HTTP 500" in listing.content.decode()
+    with (
+        time_machine.travel(f.at(2, 10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            "/admin/complaints/webhookmessage/",
+            {"action": "send_again", "_selected_action": [message.pk]},
+        )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.attempts == 0 and queued == [[message.pk]]
