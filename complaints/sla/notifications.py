@@ -236,7 +236,7 @@ def notify(
     if not users:
         return []
     params = params or {}
-    message = texts.render_stored(event, params) or message
+    message = texts.render_stored(event, params) or message or texts.event_label(event)
     urgent = is_urgent(complaint) if urgent is None else urgent
     held_until = None if urgent else quiet_until(now, Rules.load())
     notes = Notification.objects.bulk_create(
