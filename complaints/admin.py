@@ -20,6 +20,7 @@ from reporting.admin_filters import ReceivedPeriodFilter, StatisticsFigureFilter
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
 from .admin_exports import PersonalDataExport
+from .admin_notify import DepartmentWebhookInline
 from .admin_people import person_field
 from .models import (
     Attachment,
@@ -70,6 +71,7 @@ class ReschedulesOpenComplaints:
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    inlines = [DepartmentWebhookInline]
     list_display = ["name", "code", "is_active", "sort_order"]
     list_editable = ["is_active", "sort_order"]
     search_fields = ["name", "code"]

@@ -603,6 +603,28 @@ def escalation_assignees():
     )
 
 
+def notifications_by_complaint(user, *, limit: int = 200) -> list[dict]:
+    """The user's latest notifications grouped by complaint, the group with the newest first:
+    ``{"complaint", "items", "unread", "ids", "unread_ids"}`` (complaint None: not about one)."""
+    groups: dict = {}
+    for note in (
+        Notification.objects.visible_to(user)
+        .select_related("complaint__unit__building")
+        .order_by("-created_at", "-id")[:limit]
+    ):
+        group = groups.setdefault(
+            note.complaint_id,
+            {"complaint": note.complaint, "items": [], "ids": [], "unread_ids": []},
+        )
+        group["items"].append(note)
+        group["ids"].append(note.pk)
+        if note.read_at is None:
+            group["unread_ids"].append(note.pk)
+    for group in groups.values():
+        group["unread"] = len(group["unread_ids"])
+    return list(groups.values())
+
+
 def escalation_history(user, *, limit: int = 100) -> list[Escalation]:
     """The latest escalations (not the reminders) of the complaints the user may see."""
     return list(

@@ -4,6 +4,8 @@ from celery import shared_task
 
 from .sla import deadlines, notifications, sweep
 
+ROBOT_RETRIES = 5
+
 
 @shared_task(name="complaints.sla_sweep", ignore_result=True)
 def sla_sweep() -> dict:
@@ -20,6 +22,18 @@ def sla_sweep() -> dict:
 )
 def deliver_notifications(ids: list[int]) -> int:
     return notifications.deliver(ids)
+
+
+@shared_task(bind=True, name="complaints.deliver_webhooks", ignore_result=True, max_retries=None)
+def deliver_webhooks(self, ids: list[int]) -> int:
+    """Post to the group robots; what failed is tried again with a growing pause, and after
+    the last try the sweep queues it again later."""
+    from . import webhooks
+
+    sent, failed = webhooks.deliver(ids)
+    if failed and self.request.retries < ROBOT_RETRIES:
+        raise self.retry(args=[failed], countdown=30 * 2**self.request.retries)
+    return sent
 
 
 @shared_task(name="complaints.sla_reschedule", ignore_result=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_lists, views_sla
+from . import views, views_lists, views_notify, views_sla
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("notifications/", views_sla.notifications, name="notifications"),
     path("notifications/read/", views_sla.notifications_read, name="notifications-read"),
+    path(
+        "notifications/settings/",
+        views_notify.notification_preferences,
+        name="notification-preferences",
+    ),
     path("escalations/", views_lists.escalations, name="escalations"),
     path(
         "escalations/<int:escalation_id>/acknowledge/",

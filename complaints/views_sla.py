@@ -100,15 +100,19 @@ def extension_decide(request, extension_id):
 
 @login_required
 def notifications(request):
-    items = selectors.notifications_of(request.user)
-    return render(request, "complaints/notifications.html", {"items": items})
+    groups = selectors.notifications_by_complaint(request.user)
+    return render(request, "complaints/notifications.html", {"groups": groups})
 
 
 @login_required
 @require_POST
 def notifications_read(request):
+    """Mark the notifications named by ``id`` read (one, or a complaint's), or all of them
+    when none is named; ids that are not the user's are ignored."""
     ids = request.POST.getlist("id")
-    notification_mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] or None)
+    chosen = [int(i) for i in ids if i.isdigit() and len(i) < 19]
+    if not ids or chosen:
+        notification_mark_read(user=request.user, ids=chosen or None)
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)

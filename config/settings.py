@@ -213,6 +213,8 @@ NOTIFICATION_CHANNELS = env.list(
     "NOTIFICATION_CHANNELS",
     default=["complaints.notify.InAppChannel", "complaints.notify.EmailChannel"],
 )
+# The site's own address, for the links in e-mails and group-robot posts.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 LOGGING = {
     "version": 1,

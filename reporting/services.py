@@ -15,6 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints import roles
+from complaints.messages import facts as notification_facts
+from complaints.models import NotificationEvent
 from complaints.services import ServiceError
 from residents.models import Property
 
@@ -99,7 +101,8 @@ def corrective_action_for_loss(*, complaint, by) -> CorrectiveAction | None:
     notify(
         [owner],
         complaint=complaint,
-        message=_("%(number)s: an economic loss of %(loss)s yuan needs your analysis.") % facts,
+        event=NotificationEvent.OTHER,
+        params=notification_facts(complaint, variant="loss", loss=str(loss)),
     )
     return action
 

@@ -38,6 +38,7 @@ from complaints.models import (
     ComplaintEvent,
     DataAccess,
     DeadlineExtension,
+    DepartmentWebhook,
     DeskPolicy,
     Escalation,
     Notification,
@@ -45,6 +46,7 @@ from complaints.models import (
     Revisit,
     SavedView,
     SlaPolicy,
+    WebhookMessage,
     WorkOrder,
 )
 from reporting.models import CorrectiveAction, MonthlyReportDispatch, ReportingSettings
@@ -151,6 +153,16 @@ def world(db):
         saved_view = SavedView.objects.create(
             user=security_head, scope="complaints", name="保安部超时", query="overdue=on"
         )
+        robot_post = WebhookMessage.objects.create(
+            webhook=DepartmentWebhook.objects.create(
+                department=f.department("security"),
+                kind=DepartmentWebhook.Kind.WECOM,
+                url="http://127.0.0.1:9/robot",
+            ),
+            complaint=complaint,
+            event="work_order",
+            text="新派工单",
+        )
         calendar_day = CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_working_day=False)
         settings = ReportingSettings.objects.create()
         dispatch = MonthlyReportDispatch.objects.create(month=dt.date(2026, 10, 1))
@@ -170,6 +182,7 @@ def world(db):
         "complaints.officehours": OfficeHours.objects.first(),
         "complaints.slapolicy": SlaPolicy.objects.first(),
         "complaints.calendarday": calendar_day,
+        "complaints.webhookmessage": robot_post,
         "reporting.reportingsettings": settings,
         "reporting.monthlyreportdispatch": dispatch,
         "complaints.dataaccess": data_access,
@@ -407,6 +420,12 @@ EXPECTED: dict[str, str] = {
     "admin:complaints_escalation_delete": "L       L       403     403     404     403     403",
     "admin:complaints_escalation_change": "L       L       200     200     404     200     200",
     "admin/complaints/escalation/<path:object_id>/": "L       L       302>200 302>200 302>404 302>200 302>200",
+    "admin:complaints_webhookmessage_changelist": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_add": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_history": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_delete": "L       L       403     403     403     403     403",
+    "admin:complaints_webhookmessage_change": "L       L       403     403     403     403     403",
+    "admin/complaints/webhookmessage/<path:object_id>/": "L       L       302>403 302>403 302>403 302>403 302>403",
     "admin:reporting_monthlystatistics_changelist": "L       403     403     200     403     200     200",
     "admin:reporting_monthlystatistics_xlsx": "L       403     403     200     403     200     200",
     "admin:reporting_monthlystatistics_csv": "L       403     403     200     403     200     200",
@@ -453,6 +472,7 @@ EXPECTED: dict[str, str] = {
     "extension-decide": "L       405     405     405     405     405     405",
     "notifications": "L       200     200     200     200     200     200",
     "notifications-read": "L       405     405     405     405     405     405",
+    "notification-preferences": "L       200     200     200     200     200     200",
     "escalations": "L       200     200     200     403     200     200",
     "escalation-acknowledge": "L       405     405     405     403     405     405",
     "escalation-assign": "L       405     405     405     403     405     405",

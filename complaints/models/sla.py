@@ -435,6 +435,13 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.message[:50]
 
+    @property
+    def text(self) -> str:
+        """The message in the reader's (the active) language, from its event and facts."""
+        from ..messages import render
+
+        return render(self.event, self.params, fallback=self.message)
+
 
 class NotificationPreference(models.Model):
     """Which events reach a user, by which channel, and whether quiet hours hold them."""

@@ -1,50 +1,65 @@
 """Telling people that work has reached them — not only that it is late.
 
-A department's heads hear of a new work order (or a rework, or one re-dispatched to them);
-the complaint's owner hears that the department signed for it and that it is resolved and
-waits for the revisit.  Each message says what happened, the number, the unit, what it is
-about and the deadline; the notification links to the complaint.  Delivery goes through
-the outbox and every configured channel (complaints.sla.notifications).
+A department's heads hear of a new work order (or a rework, or one re-dispatched to them),
+and so does the department's group robot; the complaint's owner hears that the department
+signed for it and that it is resolved and waits for the revisit.  Each notification keeps its
+event and facts (the number, the unit, what it is about, the deadline) and is worded in the
+reader's language when read (complaints.messages); it links to the complaint.  Delivery goes
+through the outbox and every configured channel (complaints.sla.notifications).
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from ..models import Complaint, WorkOrder
-from ..sla.notifications import department_heads, local, notify
+from .. import webhooks
+from ..messages import facts
+from ..models import Complaint, NotificationEvent, WorkOrder
+from ..sla.notifications import department_heads, is_urgent, notify, quiet_until
+from ..sla.rules import Rules
 
-
-def _facts(complaint: Complaint) -> dict:
-    unit = complaint.unit.label if complaint.unit_id else ""
-    return {
-        "number": complaint.number,
-        "unit": f" {unit}" if unit else "",
-        "summary": complaint.summary,
-    }
+E = NotificationEvent
 
 
 def work_order_arrived(*, order: WorkOrder, complaint: Complaint, redispatched: bool) -> None:
-    """The department's heads: a new work order, a rework, or one sent on to them."""
-    facts = _facts(complaint) | {"due": local(complaint.resolve_due_at) or "—"}
+    """The department's heads and its group robot: a new work order, a rework, or one sent
+    on to them."""
     if order.is_rework:
-        text = _("Rework %(number)s%(unit)s: %(summary)s — resolve by %(due)s.")
+        event = E.REWORK
     elif redispatched:
-        text = _("Work order %(number)s%(unit)s sent on to you: %(summary)s — resolve by %(due)s.")
+        event = E.REDISPATCHED
     else:
-        text = _("New work order %(number)s%(unit)s: %(summary)s — resolve by %(due)s.")
-    notify(department_heads(order.department_id), complaint=complaint, message=text % facts)
+        event = E.WORK_ORDER
+    params = facts(complaint, due=complaint.resolve_due_at, department=str(order.department))
+    now = timezone.now()
+    urgent = is_urgent(complaint)
+    notify(
+        department_heads(order.department_id),
+        complaint=complaint,
+        event=event,
+        params=params,
+        now=now,
+        urgent=urgent,
+    )
+    webhooks.tell_robots(
+        order.department_id,
+        complaint=complaint,
+        event=event,
+        params=params,
+        now=now,
+        send_after=None if urgent else quiet_until(now, Rules.load()),
+    )
 
 
 def work_order_signed(*, order: WorkOrder, complaint: Complaint) -> None:
     """The owner at the desk: the department has it."""
     if not complaint.owner_id or complaint.owner_id == order.signed_by_id:
         return
-    facts = _facts(complaint) | {"department": order.department}
     notify(
         [complaint.owner],
         complaint=complaint,
-        message=_("%(department)s signed for %(number)s%(unit)s.") % facts,
+        event=E.SIGNED,
+        params=facts(complaint, department=str(order.department), due=complaint.resolve_due_at),
     )
 
 
@@ -52,12 +67,9 @@ def complaint_resolved(*, complaint: Complaint) -> None:
     """The owner: tell the resident the result today, and revisit by the deadline."""
     if not complaint.owner_id:
         return
-    facts = _facts(complaint) | {"due": local(complaint.revisit_due_at) or "—"}
     notify(
         [complaint.owner],
         complaint=complaint,
-        message=_(
-            "%(number)s%(unit)s is resolved: tell the resident today; revisit due by %(due)s."
-        )
-        % facts,
+        event=E.RESOLVED,
+        params=facts(complaint, due=complaint.revisit_due_at),
     )

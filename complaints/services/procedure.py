@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from .. import permissions as perms
 from .. import policies
-from ..models import Complaint, ComplaintEvent, DataAccess
+from ..messages import facts
+from ..models import Complaint, ComplaintEvent, DataAccess, NotificationEvent
 from ..roles import SUPERVISOR, display_name
 from ..sla import deadlines
 from ..sla.notifications import notify, users_in_role
@@ -61,8 +62,8 @@ def hand_up(complaint: Complaint, *, by, why: str, words: str) -> str:
     notify(
         users_in_role(role),
         complaint=complaint,
-        message=_("%(number)s is handed to you: %(reason)s")
-        % {"number": complaint.number, "reason": reason},
+        event=NotificationEvent.HANDED_UP,
+        params=facts(complaint, reason=reason, due=complaint.resolve_due_at),
     )
     return role
 
@@ -165,8 +166,8 @@ def complaint_transfer_owner(*, complaint: Complaint, by, to, reason: str) -> Co
     notify(
         [to],
         complaint=complaint,
-        message=_("%(number)s is yours now: %(reason)s")
-        % {"number": complaint.number, "reason": reason},
+        event=NotificationEvent.OTHER,
+        params=facts(complaint, variant="owner", reason=reason),
     )
     return complaint
 
@@ -217,7 +218,7 @@ def complaint_propose_archive(*, complaint: Complaint, by, summary: str) -> Comp
     notify(
         users_in_role(SUPERVISOR),
         complaint=complaint,
-        message=_("%(number)s is ready for your review and archiving.")
-        % {"number": complaint.number},
+        event=NotificationEvent.ARCHIVE_REVIEW,
+        params=facts(complaint),
     )
     return complaint

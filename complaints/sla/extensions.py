@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import permissions as perms
-from ..models import Complaint, ComplaintEvent, DeadlineExtension, SlaPolicy
+from ..messages import facts
+from ..models import Complaint, ComplaintEvent, DeadlineExtension, NotificationEvent, SlaPolicy
 from ..services.errors import Conflict, ServiceError
 from ..services.timeline import record_event
 from ..timeline_text import moment
@@ -67,8 +68,8 @@ def extension_request(
     notify(
         users_in_role(policy.extension_approver),
         complaint=complaint,
-        message=_("%(number)s: extension to %(due)s asks for your approval.")
-        % {"number": complaint.number, "due": local(new_due_at)},
+        event=NotificationEvent.EXTENSION_REQUESTED,
+        params=facts(complaint, due=new_due_at, reason=reason),
     )
     return extension
 
@@ -101,11 +102,12 @@ def extension_decide(
     notify(
         [extension.requested_by],
         complaint=complaint,
-        message=(
-            _("%(number)s: your extension was approved.")
-            if approve
-            else _("%(number)s: your extension was refused.")
-        )
-        % {"number": complaint.number},
+        event=NotificationEvent.EXTENSION_DECIDED,
+        params=facts(
+            complaint,
+            variant="approved" if approve else "refused",
+            due=complaint.resolve_due_at,
+            reason=note.strip(),
+        ),
     )
     return extension

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .. import messages as texts
+from .. import preferences as prefs
 from .. import roles
-from ..models import Notification
+from ..models import Notification, NotificationEvent, NotificationPreference
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +92,11 @@ def held_deliveries():
         _held.reset(token)
 
 
-def queue_after_commit(ids: list[int]) -> None:
+def queue_after_commit(ids: list[int], queue=None) -> None:
+    """After the commit, hand ``ids`` to ``queue`` (the notifications' by default)."""
     if ids and not _held.get():
-        transaction.on_commit(lambda: queue_delivery(ids))
+        queue = queue or queue_delivery
+        transaction.on_commit(lambda: queue(ids))
 
 
 # A worker that claimed a notification and died gives it up after this long.
@@ -100,8 +104,11 @@ CLAIM_EXPIRES = dt.timedelta(minutes=10)
 
 
 def _claimable(now: dt.datetime) -> Q:
-    return Q(delivered_at__isnull=True) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+    """Not sent, not being sent by a live worker, and not held for quiet hours any more."""
+    return (
+        Q(delivered_at__isnull=True)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES))
+        & (Q(send_after__isnull=True) | Q(send_after__lte=now))
     )
 
 
@@ -124,9 +131,14 @@ def deliver(ids: list[int]) -> int:
     from ..notify import channels
 
     sent = 0
-    for note in Notification.objects.filter(pk__in=ids, delivered_at__isnull=True).select_related(
-        "recipient", "complaint"
-    ):
+    notes = list(
+        Notification.objects.filter(pk__in=ids, delivered_at__isnull=True).select_related(
+            "recipient", "complaint"
+        )
+    )
+    saved = prefs.preferences_of(n.recipient_id for n in notes)
+    for note in notes:
+        note.preference = saved.get(note.recipient_id)  # read by the channels
         # Claim it: of two workers given the same id (a re-queue while the first copy was
         # still waiting in the broker), the conditional update lets exactly one through.
         now = timezone.now()
@@ -147,17 +159,101 @@ def deliver(ids: list[int]) -> int:
     return sent
 
 
-def notify(users, *, complaint, message: str, now: dt.datetime | None = None) -> list[int]:
-    """Write one notification per user (not tied to an escalation) and queue them."""
+def is_urgent(complaint) -> bool:
+    """Urgent complaints (lift entrapment, flooding…) are never held for quiet hours."""
+    if complaint is None:
+        return False
+    return bool(complaint.is_urgent or (complaint.category_id and complaint.category.is_urgent))
+
+
+def quiet_until(now: dt.datetime, rules) -> dt.datetime | None:
+    """Outside office hours: when the next day shift starts; in office hours: None."""
+    opens = rules.day_shift_start(now)
+    return opens if opens > now else None
+
+
+def build_notes(
+    users,
+    *,
+    complaint,
+    event: str,
+    params: dict,
+    message: str,
+    now: dt.datetime,
+    urgent: bool,
+    held_until: dt.datetime | None,
+    saved: dict[int, NotificationPreference],
+    escalation_id=None,
+) -> list[Notification]:
+    """One unsaved notification per user: the in-app message at once (read already if the
+    user switched the app off for this event), the other channels after quiet hours."""
+    notes = []
+    for user in users:
+        pref = saved.get(user.pk)
+        muted = not urgent and not prefs.wants(pref, event, prefs.Channel.APP)
+        hold = held_until if held_until and prefs.quiet_hours_on(pref) else None
+        notes.append(
+            Notification(
+                recipient=user,
+                complaint=complaint,
+                escalation_id=escalation_id,
+                event=event,
+                params=params,
+                message=message,
+                is_urgent=urgent,
+                send_after=hold,
+                read_at=now if muted else None,
+                created_at=now,
+            )
+        )
+    return notes
+
+
+def due_now(notes: list[Notification], now: dt.datetime) -> list[int]:
+    """The ids to hand to the worker now (held ones wait for the sweep)."""
+    return [n.pk for n in notes if n.pk and (n.send_after is None or n.send_after <= now)]
+
+
+def notify(
+    users,
+    *,
+    complaint,
+    event: str = NotificationEvent.OTHER,
+    params: dict | None = None,
+    message: str = "",
+    now: dt.datetime | None = None,
+    urgent: bool | None = None,
+) -> list[int]:
+    """Write one notification per user (not tied to an escalation) and queue them.
+
+    ``event`` and ``params`` say what happened (rendered in each reader's language, see
+    complaints.messages); ``message`` alone still works for a one-off text.
+    """
+    from .rules import Rules
+
     now = now or timezone.now()
+    users = list(users)
+    if not users:
+        return []
+    params = params or {}
+    message = texts.render_stored(event, params) or message or texts.event_label(event)
+    urgent = is_urgent(complaint) if urgent is None else urgent
+    held_until = None if urgent else quiet_until(now, Rules.load())
     notes = Notification.objects.bulk_create(
-        [
-            Notification(recipient=u, complaint=complaint, message=message, created_at=now)
-            for u in users
-        ]
+        build_notes(
+            users,
+            complaint=complaint,
+            event=event,
+            params=params,
+            message=message,
+            now=now,
+            urgent=urgent,
+            held_until=held_until,
+            saved=prefs.preferences_of(u.pk for u in users),
+        )
     )
     ids = [n.pk for n in notes if n.pk]
-    queue_after_commit(ids)
+    queue_after_commit(due_now(notes, now))
     return ids
 
 

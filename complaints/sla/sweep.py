@@ -28,17 +28,30 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .. import roles
-from ..models import Clock, Complaint, ComplaintEvent, Escalation, Notification
+from .. import messages as texts
+from .. import preferences as prefs
+from .. import roles, webhooks
+from ..models import Clock, Complaint, ComplaintEvent, Escalation, Notification, NotificationEvent
 from . import deadlines
-from .notifications import Recipients, local, queue_after_commit, requeue_undelivered
+from .notifications import (
+    Recipients,
+    build_notes,
+    due_now,
+    is_urgent,
+    queue_after_commit,
+    quiet_until,
+    requeue_undelivered,
+)
 from .rules import LEVEL_ROLES, Rules, role_above
 
 K = Clock.Kind
 # Breaches that are recorded but do not go on the complaint's timeline.
 QUIET = {K.REMINDER, K.NOTIFY, K.TELL}
+# Nudges to the people doing the work, rather than a breach going up the ladder.
+NUDGES = {K.REMINDER, K.PROGRESS, K.TELL}
+# Breaches the department's group robot hears of (the department owes the work).
+ROBOT_CLOCKS = {K.ANSWER, K.RESOLVE, K.REMINDER, K.PROGRESS}
 
 
 @dataclass
@@ -47,6 +60,7 @@ class SweepResult:
     notifications: int = 0
     made_major: int = 0
     requeued: int = 0
+    robot_posts: int = 0
     batches: int = 0
     by_clock: dict = field(default_factory=dict)
 
@@ -58,8 +72,12 @@ class Breach:
     level: int
     role: str
     due_at: dt.datetime
-    message: str
+    params: dict
     recipients: list
+
+    @property
+    def event(self) -> str:
+        return NotificationEvent.REMINDER if self.clock in NUDGES else NotificationEvent.ESCALATION
 
 
 @dataclass
@@ -74,9 +92,12 @@ class Context:
     made_major: list[Complaint] = field(default_factory=list)
     reported: dict[int, dt.datetime] = field(default_factory=dict)
 
-    def raise_(self, clock: Clock, level: int, role: str, message: str, recipients) -> None:
+    def raise_(self, clock: Clock, level: int, role: str, recipients, /, **extra) -> None:
+        """Record a breach; its message is the clock's wording (complaints.messages) filled
+        with the complaint's facts, the deadline and ``extra``."""
+        params = texts.facts(clock.complaint, variant=clock.kind, due=clock.due_at, **extra)
         self.breaches.append(
-            Breach(clock.complaint, clock.kind, level, role, clock.due_at, message, recipients)
+            Breach(clock.complaint, clock.kind, level, role, clock.due_at, params, recipients)
         )
 
 
@@ -93,6 +114,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepResul
             break
     with transaction.atomic():
         ctx.result.requeued = requeue_undelivered(now=now)
+        ctx.result.robot_posts = webhooks.requeue_undelivered(now=now)
     return ctx.result
 
 
@@ -193,7 +215,7 @@ def is_running(c: Complaint, kind: str) -> bool:
 
 
 # --- one function per clock ------------------------------------------------------------------
-def _ladder(ctx: Context, clock: Clock, message: Callable[[int], str], *, department_at=()):
+def _ladder(ctx: Context, clock: Clock, *, department_at=()):
     """Raise every level whose step has come, one role up each time."""
     c = clock.complaint
     ladder = deadlines.steps(clock.kind, c.severity, ctx.rules)
@@ -203,20 +225,12 @@ def _ladder(ctx: Context, clock: Clock, message: Callable[[int], str], *, depart
         people = list(ctx.recipients.role(role))
         if clock.level in department_at:
             people += [u for u in ctx.recipients.heads(c.department_id) if u not in people]
-        ctx.raise_(clock, clock.level, role, message(clock.level), people)
+        ctx.raise_(clock, clock.level, role, people, level=clock.level)
     clock.next_at = deadlines.next_look(clock, c.severity, ctx.rules, ctx.now)
 
 
 def dispatch(ctx: Context, clock: Clock) -> None:
-    c = clock.complaint
-    _ladder(
-        ctx,
-        clock,
-        lambda level: (
-            _("%(number)s was not dispatched within the deadline (%(due)s).")
-            % {"number": c.number, "due": local(clock.due_at)}
-        ),
-    )
+    _ladder(ctx, clock)
 
 
 def answer(ctx: Context, clock: Clock) -> None:
@@ -225,41 +239,17 @@ def answer(ctx: Context, clock: Clock) -> None:
     role = roles.GENERAL_MANAGER
     people = list(ctx.recipients.role(role))
     people += [u for u in ctx.recipients.heads(c.department_id) if u not in people]
-    ctx.raise_(
-        clock,
-        clock.level,
-        role,
-        _("%(number)s has had no clear answer to the resident by %(due)s.")
-        % {"number": c.number, "due": local(clock.due_at)},
-        people,
-    )
+    ctx.raise_(clock, clock.level, role, people)
     clock.next_at = None
 
 
 def resolve(ctx: Context, clock: Clock) -> None:
-    c = clock.complaint
-    _ladder(
-        ctx,
-        clock,
-        lambda level: (
-            _("%(number)s is overdue since %(due)s (level %(level)d).")
-            % {"number": c.number, "due": local(clock.due_at), "level": level}
-        ),
-        department_at=(1,),
-    )
+    _ladder(ctx, clock, department_at=(1,))
 
 
 def revisit(ctx: Context, clock: Clock) -> None:
-    c = clock.complaint
     clock.level += 1
-    ctx.raise_(
-        clock,
-        clock.level,
-        roles.SUPERVISOR,
-        _("%(number)s was resolved but not revisited by %(due)s.")
-        % {"number": c.number, "due": local(clock.due_at)},
-        list(ctx.recipients.role(roles.SUPERVISOR)),
-    )
+    ctx.raise_(clock, clock.level, roles.SUPERVISOR, list(ctx.recipients.role(roles.SUPERVISOR)))
     clock.next_at = None
 
 
@@ -271,17 +261,12 @@ def notify(ctx: Context, clock: Clock) -> None:
     if policy is None or not policy.notify_role:
         return
     people = list(ctx.recipients.role(policy.notify_role))
-    message = _("%(severity)s complaint %(number)s: %(summary)s") % {
-        "severity": c.get_severity_display(),
-        "number": c.number,
-        "summary": c.summary,
-    }
-    if ctx.now > clock.due_at:
-        message += " " + _("(told late: due by %(due)s)") % {"due": local(clock.due_at)}
+    late = ctx.now > clock.due_at
+    if late:
         above = role_above(policy.notify_role)
         if above:
             people += [u for u in ctx.recipients.role(above) if u not in people]
-    ctx.raise_(clock, 1, policy.notify_role, message, people)
+    ctx.raise_(clock, 1, policy.notify_role, people, severity=c.severity, late=late)
 
 
 def reminder(ctx: Context, clock: Clock) -> None:
@@ -292,14 +277,7 @@ def reminder(ctx: Context, clock: Clock) -> None:
     while level < len(times) and times[level] <= ctx.now:
         level += 1
     if level > clock.level and clock.due_at > ctx.now and c.department_id:
-        ctx.raise_(
-            clock,
-            level,
-            roles.DEPARTMENT_HEAD,
-            _("Reminder: %(number)s is due %(due)s.")
-            % {"number": c.number, "due": local(clock.due_at)},
-            list(ctx.recipients.heads(c.department_id)),
-        )
+        ctx.raise_(clock, level, roles.DEPARTMENT_HEAD, list(ctx.recipients.heads(c.department_id)))
     clock.level = level
     clock.next_at = times[level] if level < len(times) else None
 
@@ -309,13 +287,7 @@ def progress(ctx: Context, clock: Clock) -> None:
     c = clock.complaint
     last = ctx.reported.get(c.pk)
     if last is None or last < clock.started_at:
-        ctx.raise_(
-            clock,
-            1,
-            roles.DEPARTMENT_HEAD,
-            _("%(number)s: today's progress report is missing.") % {"number": c.number},
-            list(ctx.recipients.heads(c.department_id)),
-        )
+        ctx.raise_(clock, 1, roles.DEPARTMENT_HEAD, list(ctx.recipients.heads(c.department_id)))
     # The next window: the next day, or N hours after the last report (or this deadline).
     every = ctx.rules.desk.progress_every_hours
     if every:
@@ -343,12 +315,7 @@ def month(ctx: Context, clock: Clock) -> None:
         return
     days = ctx.rules.desk.auto_major_days
     ctx.raise_(
-        clock,
-        1,
-        roles.GENERAL_MANAGER,
-        _("%(number)s is unresolved after %(days)d days and is now a major complaint.")
-        % {"number": c.number, "days": days},
-        list(ctx.recipients.role(roles.GENERAL_MANAGER)),
+        clock, 1, roles.GENERAL_MANAGER, list(ctx.recipients.role(roles.GENERAL_MANAGER)), days=days
     )
     clock.level, clock.next_at = 1, None
     ctx.made_major.append(c)
@@ -361,14 +328,7 @@ def tell(ctx: Context, clock: Clock) -> None:
     people = (
         [c.owner] if c.owner_id and c.owner.is_active else ctx.recipients.role(roles.SUPERVISOR)
     )
-    ctx.raise_(
-        clock,
-        1,
-        "owner",
-        _("%(number)s was resolved today: tell the resident the result and record it.")
-        % {"number": c.number},
-        list(people),
-    )
+    ctx.raise_(clock, 1, "owner", list(people))
     clock.level, clock.next_at = 1, None
 
 
@@ -419,23 +379,42 @@ def _record(ctx: Context) -> None:
     if not ctx.breaches:
         return
     inserted = _insert_escalations(ctx.breaches, ctx.now)
-    notes, events = [], []
-    for b in ctx.breaches:
-        escalation_id = inserted.get((b.complaint.pk, b.clock, b.level))
-        if escalation_id is None:
-            continue  # recorded before (another sweep, or an earlier run)
+    new = [b for b in ctx.breaches if (b.complaint.pk, b.clock, b.level) in inserted]
+    if not new:
+        return  # all recorded before (another sweep, or an earlier run)
+    # Quiet hours: outside office hours the e-mails and robot posts of non-urgent breaches
+    # wait for the day shift; the in-app message appears at once.
+    quiet = quiet_until(ctx.now, ctx.rules)
+    saved = prefs.preferences_of(u.pk for b in new for u in b.recipients)
+    robots = webhooks.hooks_of(b.complaint.department_id for b in new if b.clock in ROBOT_CLOCKS)
+    notes, events, posts = [], [], []
+    for b in new:
+        escalation_id = inserted[(b.complaint.pk, b.clock, b.level)]
         ctx.result.escalations += 1
         ctx.result.by_clock[b.clock] = ctx.result.by_clock.get(b.clock, 0) + 1
-        notes += [
-            Notification(
-                recipient=user,
+        urgent = is_urgent(b.complaint)
+        held_until = None if urgent else quiet
+        notes += build_notes(
+            b.recipients,
+            complaint=b.complaint,
+            event=b.event,
+            params=b.params,
+            message=texts.render_stored(b.event, b.params),
+            now=ctx.now,
+            urgent=urgent,
+            held_until=held_until,
+            saved=saved,
+            escalation_id=escalation_id,
+        )
+        if b.clock in ROBOT_CLOCKS:
+            posts += webhooks.robot_messages(
+                robots.get(b.complaint.department_id, []),
                 complaint=b.complaint,
-                escalation_id=escalation_id,
-                message=b.message,
-                created_at=ctx.now,
+                event=b.event,
+                params=b.params,
+                now=ctx.now,
+                send_after=held_until,
             )
-            for user in b.recipients
-        ]
         if b.clock not in QUIET:
             events.append(
                 ComplaintEvent(
@@ -448,8 +427,9 @@ def _record(ctx: Context) -> None:
             )
     notes = Notification.objects.bulk_create(notes)
     ComplaintEvent.objects.bulk_create(events)
+    webhooks.save_and_queue(posts, ctx.now)
     ctx.result.notifications += len(notes)
-    queue_after_commit([n.pk for n in notes if n.pk])
+    queue_after_commit(due_now(notes, ctx.now))
 
 
 def _event_facts(ctx: Context, b: Breach) -> dict:

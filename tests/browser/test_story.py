@@ -50,7 +50,8 @@ def expect_state(page, text: str) -> None:
 
 
 def submit(form) -> None:
-    form.locator("button[type=submit]").click()
+    """The form's plain submit button (the revisit card also has "Save and next")."""
+    form.locator("button[type=submit]:not([name=then])").click()
 
 
 @pytest.fixture

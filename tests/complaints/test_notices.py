@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def messages_of(user):
-    return list(Notification.objects.filter(recipient=user).values_list("message", flat=True))
+    """What the user reads (in English: tests read outside a request in English)."""
+    return [n.text for n in Notification.objects.filter(recipient=user).order_by("pk")]
 
 
 def test_the_department_is_told_of_a_new_work_order_and_the_owner_of_each_step(desk, head):

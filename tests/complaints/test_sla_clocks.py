@@ -349,7 +349,7 @@ def test_an_important_complaint_classed_late_is_told_late_and_a_level_up(desk, p
         Notification.objects.filter(escalation=told).values_list("recipient", flat=True)
     )
     assert recipients == {people["manager"].pk, people["gm"].pk}
-    assert "late" in Notification.objects.filter(escalation=told).first().message
+    assert "late" in Notification.objects.filter(escalation=told).first().text
 
 
 def test_an_important_complaint_classed_in_time_is_told_the_manager_only(desk, people):
