@@ -1,0 +1,407 @@
+"""Spreadsheet uploads read within bounds, for the residents and complaints imports.
+
+Every import (the admin's two steps, or :func:`residents.services.residents_import`) reads the
+uploaded file through :func:`load_dataset`, which refuses, with a message a person can act on
+and before anything is parsed or saved:
+
+* a file larger than ``IMPORT_MAX_FILE_BYTES`` (default 10 MB);
+* an XLSX file that is not a zip archive, or whose parts expand to more than
+  ``IMPORT_MAX_EXPANDED_BYTES`` (default 60 MB) or more than ``IMPORT_MAX_COMPRESSION_RATIO``
+  times their packed size (default 100: ordinary workbooks pack 5–20 times; a "zip bomb" packs
+  hundreds of times);
+* text it cannot decode: CSV and TSV may be UTF-8 (with or without a BOM), UTF-16 with a BOM,
+  or whatever `charset-normalizer` recognises — in practice GBK / GB18030, which is what Excel
+  on Chinese Windows saves ("CSV (逗号分隔)"); a Chinese guess is read as GB18030, the superset;
+* more than ``IMPORT_MAX_ROWS`` rows (default 20,000);
+* a header without one of the resource's ``required_columns``: the message names the missing
+  columns and lists every column the file may have.
+
+:class:`BoundedImportMixin` puts this in front of django-import-export's admin views and keeps
+the upload's identity on the server: the preview stores the file under a random name in
+``IMPORT_UPLOAD_DIR`` and remembers it in the session under a random token; the confirm form
+carries only that token.  A token that is not this user's pending import for this model is
+refused (400) and nothing is imported or deleted.  A file is written only once its preview has
+passed, so a refused import leaves nothing behind; the confirm step removes it whatever happens.
+"""
+
+from __future__ import annotations
+
+import codecs
+import secrets
+import time
+import uuid
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from import_export.formats import base_formats
+
+from . import spreadsheet
+
+SESSION_KEY = "pending_imports"
+#: Pending uploads older than this are removed when the next preview is made.
+STALE_AFTER_SECONDS = 24 * 3600
+_CHINESE_ENCODINGS = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported at all; ``message`` says why, for the person importing."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def max_file_bytes() -> int:
+    return _setting("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
+
+
+def max_rows() -> int:
+    return _setting("IMPORT_MAX_ROWS", 20_000)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}"
+
+
+def read_upload(upload) -> bytes:
+    """The content of an uploaded file, refused once it passes the size limit (read in chunks,
+    so an oversized file is never held whole)."""
+    limit = max_file_bytes()
+    too_big = ImportRefused(
+        _("The file is larger than %(limit)s MB; split it into smaller files.")
+        % {"limit": _megabytes(limit)}
+    )
+    if upload.size is not None and upload.size > limit:
+        raise too_big
+    parts, total = [], 0
+    for chunk in upload.chunks():
+        total += len(chunk)
+        if total > limit:
+            raise too_big
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def check_xlsx(data: bytes) -> None:
+    """Refuse a workbook that is not a zip archive or would expand beyond the limits.
+
+    The sizes come from the archive's directory; Python's ``zipfile`` (which openpyxl reads
+    with) stops at those sizes, so a part cannot secretly expand further.
+    """
+    max_expanded = _setting("IMPORT_MAX_EXPANDED_BYTES", 60 * 1024 * 1024)
+    max_ratio = _setting("IMPORT_MAX_COMPRESSION_RATIO", 100)
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportRefused(
+            _("The file is not an XLSX workbook. Save it from Excel as “Excel Workbook (*.xlsx)”.")
+        ) from None
+    expanded = sum(info.file_size for info in infos)
+    too_big = ImportRefused(
+        _(
+            "The workbook expands to more than %(limit)s MB when opened; it is refused. "
+            "Save it as CSV, or split it into smaller files."
+        )
+        % {"limit": _megabytes(max_expanded)}
+    )
+    if expanded > max_expanded or len(infos) > 10_000:
+        raise too_big
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
+            raise too_big
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a CSV or TSV file, whatever encoding a spreadsheet program saved it in."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, data = "utf-8", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        from charset_normalizer import from_bytes
+
+        matches = list(from_bytes(data))
+        chinese = next((m for m in matches if m.encoding in _CHINESE_ENCODINGS), None)
+        best = chinese or (matches[0] if matches else None)
+        if best is None:
+            encoding = None
+        elif best.encoding in _CHINESE_ENCODINGS:
+            encoding = "gb18030"
+        else:
+            encoding = best.encoding
+    try:
+        if encoding is None:
+            raise UnicodeDecodeError("unknown", b"", 0, 1, "no encoding recognised")
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise ImportRefused(
+            _(
+                "The text of the file could not be read. Save it as “CSV UTF-8” "
+                "(or as an Excel workbook) and import it again."
+            )
+        ) from None
+
+
+def expected_columns(resource) -> list[str]:
+    return [field.column_name for field in resource.get_import_fields()]
+
+
+def check_columns(dataset, resource) -> None:
+    """Refuse a file whose header lacks one of the resource's ``required_columns``."""
+    headers = {spreadsheet.cell_text(h) for h in (dataset.headers or [])}
+    required = list(getattr(resource, "required_columns", ()))
+    missing = [column for column in required if column not in headers]
+    if missing:
+        raise ImportRefused(
+            _(
+                "The file has no column %(missing)s. The first row must hold the column names; "
+                "the file may have these columns: %(expected)s (required: %(required)s)."
+            )
+            % {
+                "missing": "、".join(missing),
+                "expected": "、".join(expected_columns(resource)),
+                "required": "、".join(required),
+            }
+        )
+
+
+def load_dataset(data: bytes, input_format, resource):
+    """The rows of an uploaded file as a tablib ``Dataset``; :class:`ImportRefused` when the
+    file breaks a limit, cannot be read or lacks a required column."""
+    limit = max_file_bytes()
+    if len(data) > limit:
+        raise ImportRefused(
+            _("The file is larger than %(limit)s MB; split it into smaller files.")
+            % {"limit": _megabytes(limit)}
+        )
+    if input_format.is_binary():
+        if isinstance(input_format, base_formats.XLSX):
+            check_xlsx(data)
+        content = data
+    else:
+        content = decode_text(data)
+    try:
+        dataset = input_format.create_dataset(content)
+    except Exception:  # any parser's complaint about a malformed file
+        raise ImportRefused(
+            _("The file could not be read as %(format)s. Check that you chose the right format.")
+            % {"format": input_format.get_title().upper()}
+        ) from None
+    if not dataset.headers:
+        raise ImportRefused(_("The file is empty: the first row must hold the column names."))
+    if len(dataset) > max_rows():
+        raise ImportRefused(
+            _("The file has %(count)s rows; at most %(limit)s can be imported at once. Split it.")
+            % {"count": len(dataset), "limit": max_rows()}
+        )
+    check_columns(dataset, resource)
+    return dataset
+
+
+# --- the admin's two steps ------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    path = Path(getattr(settings, "IMPORT_UPLOAD_DIR", settings.VAR_DIR / "imports"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _purge_stale_uploads() -> None:
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for path in upload_dir().glob("*.upload"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+
+
+class BoundedImportMixin:
+    """django-import-export's admin import, bounded and with the upload kept server-side.
+
+    Put it before ``ImportExportMixin`` / ``ImportExportModelAdmin`` in the bases.  It replaces
+    ``import_action`` (the preview) and ``process_import`` (the confirm step), reusing the
+    library's documented hooks for forms, resources and results.
+    """
+
+    # -- preview -----------------------------------------------------------------------------
+
+    def import_action(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return super().import_action(request, **kwargs)
+        import_form = self.create_import_form(request)
+        if not import_form.is_valid():
+            return self._import_page(request, import_form)
+
+        input_format = self.get_import_formats()[int(import_form.cleaned_data["format"])]()
+        resource = self.choose_import_resource_class(import_form, request)(
+            **self.get_import_resource_kwargs(request, form=import_form, **kwargs)
+        )
+        upload = import_form.cleaned_data["import_file"]
+        try:
+            data = read_upload(upload)
+            dataset = load_dataset(data, input_format, resource)
+        except ImportRefused as refused:
+            import_form.add_error("import_file", refused.message)
+            return self._import_page(request, import_form, status=400)
+
+        result = resource.import_data(
+            dataset,
+            dry_run=True,
+            raise_errors=False,
+            file_name=upload.name,
+            user=request.user,
+            **self.get_import_data_kwargs(request=request, form=import_form, **kwargs),
+        )
+        extra = {"result": result}
+        if not result.has_errors() and not result.has_validation_errors():
+            token = self._keep_upload(request, data, import_form, upload.name)
+            confirm_form = self.get_confirm_form_class(request)(
+                initial={
+                    "import_file_name": token,
+                    "original_file_name": upload.name,
+                    "format": import_form.cleaned_data["format"],
+                    "resource": import_form.cleaned_data.get("resource", ""),
+                }
+            )
+            extra["confirm_form"] = confirm_form
+        return self._import_page(request, import_form, resource=resource, **extra)
+
+    def _keep_upload(self, request, data: bytes, import_form, original_name: str) -> str:
+        _purge_stale_uploads()
+        stored = f"{uuid.uuid4().hex}.upload"
+        (upload_dir() / stored).write_bytes(data)
+        token = secrets.token_urlsafe(24)
+        pending = dict(request.session.get(SESSION_KEY, {}))
+        pending[token] = {
+            "file": stored,
+            "model": self.opts.label,
+            "user": request.user.pk,
+            "format": str(import_form.cleaned_data["format"]),
+            "resource": str(import_form.cleaned_data.get("resource") or ""),
+            "original_file_name": original_name[:255],
+        }
+        request.session[SESSION_KEY] = pending
+        return token
+
+    def _import_page(self, request, form, *, status=200, resource=None, **extra):
+        resources = (
+            [resource]
+            if resource is not None
+            else [
+                cls(**self.get_import_resource_kwargs(request=request, form=form))
+                for cls in self.get_import_resource_classes(request)
+            ]
+        )
+        context = self.get_import_context_data()
+        context.update(self.admin_site.each_context(request))
+        context.update(
+            {
+                "title": _("Import"),
+                "form": form,
+                "opts": self.model._meta,
+                "media": self.media + form.media,
+                "fields_list": [
+                    (r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()])
+                    for r in resources
+                ],
+                "import_error_display": self.import_error_display,
+                **extra,
+            }
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context, status=status)
+
+    # -- confirm -----------------------------------------------------------------------------
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        token = request.POST.get("import_file_name", "")
+        pending = dict(request.session.get(SESSION_KEY, {}))
+        entry = pending.get(token)
+        if (
+            not isinstance(entry, dict)
+            or entry.get("model") != self.opts.label
+            or entry.get("user") != request.user.pk
+        ):
+            return self._refuse_confirm(
+                request,
+                _(
+                    "This import is unknown or was already done: nothing was imported. "
+                    "Choose the file and preview it again."
+                ),
+            )
+        # One confirm per preview, whatever happens next (a double click imports once).
+        del pending[token]
+        request.session[SESSION_KEY] = pending
+        path = upload_dir() / Path(entry["file"]).name
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return self._refuse_confirm(
+                request,
+                _("The previewed file is no longer available: nothing was imported. Import it again."),
+            )
+        try:
+            confirm_form = self.get_confirm_form_class(request)(
+                data={
+                    "import_file_name": token,
+                    "original_file_name": entry["original_file_name"],
+                    "format": entry["format"],
+                    "resource": entry["resource"],
+                }
+            )
+            confirm_form.is_valid()
+            input_format = self.get_import_formats()[int(entry["format"])]()
+            resource_class = self.choose_import_resource_class(confirm_form, request)
+            resource = resource_class(
+                **self.get_import_resource_kwargs(request, form=confirm_form, **kwargs)
+            )
+            try:
+                dataset = load_dataset(data, input_format, resource)
+            except ImportRefused as refused:
+                return self._refuse_confirm(request, refused.message)
+            result = self.process_dataset(
+                dataset, confirm_form, request, file_name=entry["original_file_name"], **kwargs
+            )
+        finally:
+            path.unlink(missing_ok=True)
+        if result.has_errors() or result.has_validation_errors():
+            # The registry changed since the preview: the resource rolled everything back.
+            return self._refuse_confirm(
+                request,
+                _(
+                    "The file no longer imports cleanly (the data changed since the preview): "
+                    "nothing was imported. Preview it again to see the problems."
+                ),
+            )
+        return self.process_result(result, request)
+
+    def _refuse_confirm(self, request, message: str):
+        messages.error(request, message)
+        form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+        return self._import_page(request, form, status=400)
