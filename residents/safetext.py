@@ -40,4 +40,8 @@ class XmlSafeFormMixin:
         super()._clean_fields()
         for name, value in list(self.cleaned_data.items()):
             if isinstance(value, str):
-                self.cleaned_data[name] = xml_safe(value)
+                value = xml_safe(value)
+                field = self.fields.get(name)
+                if getattr(field, "strip", False):
+                    value = value.strip()  # what was around a removed character
+                self.cleaned_data[name] = value

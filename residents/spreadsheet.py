@@ -18,6 +18,9 @@ from .safetext import xml_safe
 # before "\r=1+1" must still come off when the file is imported again.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
+#: The most characters a spreadsheet cell holds (Excel reports a longer one as damaged).
+MAX_CELL_CHARS = 32_767
+
 # Excel counts days from 1899-12-30 (the 1900 leap-year bug included).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
@@ -29,13 +32,17 @@ def neutralise(value):
     """Make a cell value safe to open in a spreadsheet program.
 
     Text starting with a formula prefix gets a leading ``'``; characters that XML (so XLSX)
-    cannot hold are dropped (:func:`residents.safetext.xml_safe`).  Values that are not text (dates, numbers, ``None``) are returned unchanged.
+    cannot hold are dropped (:func:`residents.safetext.xml_safe`), and text longer than a cell
+    holds is cut to :data:`MAX_CELL_CHARS` (ending in "…").  Values that are not text (dates,
+    numbers, ``None``) are returned unchanged.
     """
     if not isinstance(value, str):
         return value
     value = xml_safe(value)
     if value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+        value = "'" + value
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
     return value
 
 
