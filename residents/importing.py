@@ -22,11 +22,20 @@ the upload's identity on the server: the preview stores the file under a random 
 carries only that token.  A token that is not this user's pending import for this model is
 refused (400) and nothing is imported or deleted.  A file is written only once its preview has
 passed, so a refused import leaves nothing behind; the confirm step removes it whatever happens.
+
+A file of more than ``IMPORT_ASYNC_ROWS`` rows (default 2,000) is not previewed row by row in
+the request: its limits and columns are checked, and on confirm a Celery task
+(:func:`residents.tasks.run_import`) imports it — still all or nothing — while a result page
+shows its progress, then its totals or every problem.  The job's state is a small JSON file next
+to the upload (no table): the web process and the worker share that folder anyway.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
+import os
+import re
 import secrets
 import time
 import uuid
@@ -37,11 +46,17 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path as url_path
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from import_export.formats import base_formats
+from import_export.results import RowResult
 
 from . import spreadsheet
 
@@ -69,6 +84,10 @@ def max_file_bytes() -> int:
 
 def max_rows() -> int:
     return _setting("IMPORT_MAX_ROWS", 20_000)
+
+
+def async_rows() -> int:
+    return _setting("IMPORT_ASYNC_ROWS", 2_000)
 
 
 def _megabytes(size: int) -> str:
@@ -226,12 +245,102 @@ def upload_dir() -> Path:
 
 def _purge_stale_uploads() -> None:
     cutoff = time.time() - STALE_AFTER_SECONDS
-    for path in upload_dir().glob("*.upload"):
+    for path in [*upload_dir().glob("*.upload"), *upload_dir().glob("*.job.json")]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
         except OSError:
             pass
+
+
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _job_path(job_id: str) -> Path | None:
+    return upload_dir() / f"{job_id}.job.json" if _JOB_ID.match(job_id or "") else None
+
+
+def read_job(job_id: str) -> dict | None:
+    """The state of a background import, or ``None`` for an id that names no job."""
+    path = _job_path(job_id)
+    try:
+        return json.loads(path.read_text()) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def write_job(job_id: str, **changes) -> dict:
+    """Update a job's state (written whole and renamed into place: readers never see half)."""
+    path = _job_path(job_id)
+    job = {**(read_job(job_id) or {}), **changes}
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(job, ensure_ascii=False))
+    os.replace(partial, path)
+    return job
+
+
+def import_job_run(job_id: str) -> dict | None:
+    """Run a queued background import: all rows or none, progress written every 100 rows.
+
+    Safe to run again (a worker killed half-way rolled its transaction back): a job already
+    finished is left alone.
+    """
+    from django.contrib.auth import get_user_model
+
+    from .services import import_problems
+
+    job = read_job(job_id)
+    if job is None or job.get("state") in ("done", "failed"):
+        return job
+    upload = upload_dir() / Path(job["file"]).name
+    write_job(job_id, state="running", done=0)
+    try:
+        user = get_user_model().objects.filter(pk=job["user"]).first()
+        resource = import_string(job["resource_class"])()
+        input_format = import_string(job["format_class"])()
+        dataset = load_dataset(upload.read_bytes(), input_format, resource)
+        counted = {"rows": 0}
+        import_row = resource.import_row
+
+        def counting_import_row(row, instance_loader, **kwargs):
+            result = import_row(row, instance_loader, **kwargs)
+            counted["rows"] += 1
+            if counted["rows"] % 100 == 0:
+                write_job(job_id, done=counted["rows"])
+            return result
+
+        resource.import_row = counting_import_row
+        result = resource.import_data(
+            dataset,
+            dry_run=False,
+            raise_errors=False,
+            file_name=job["original_file_name"],
+            user=user,
+        )
+    except ImportRefused as refused:
+        return write_job(job_id, state="failed", problems=[refused.message])
+    except Exception:
+        write_job(
+            job_id,
+            state="failed",
+            problems=[_("The import stopped on an unexpected error; nothing was imported.")],
+        )
+        raise
+    finally:
+        upload.unlink(missing_ok=True)
+    if result.has_errors() or result.has_validation_errors():
+        return write_job(
+            job_id, state="failed", done=len(dataset), problems=import_problems(result)[:500]
+        )
+    totals = {
+        key: result.totals[key]
+        for key in (
+            RowResult.IMPORT_TYPE_NEW,
+            RowResult.IMPORT_TYPE_UPDATE,
+            RowResult.IMPORT_TYPE_SKIP,
+        )
+    }
+    return write_job(job_id, state="done", done=len(dataset), totals=totals)
 
 
 class BoundedImportMixin:
@@ -265,16 +374,30 @@ class BoundedImportMixin:
             import_form.add_error("import_file", refused.message)
             return self._import_page(request, import_form, status=400)
 
-        result = resource.import_data(
-            dataset,
-            dry_run=True,
-            raise_errors=False,
-            file_name=upload.name,
-            user=request.user,
-            **self.get_import_data_kwargs(request=request, form=import_form, **kwargs),
-        )
-        extra = {"result": result}
-        if not result.has_errors() and not result.has_validation_errors():
+        if len(dataset) > async_rows():
+            # Too long to check row by row while the browser waits: the background import
+            # checks every row and saves nothing if one is wrong.
+            messages.info(
+                request,
+                _(
+                    "The file has %(count)s rows: they will be checked and imported in the "
+                    "background after you confirm. If any row is wrong nothing is saved, and "
+                    "the result page lists every problem."
+                )
+                % {"count": len(dataset)},
+            )
+            result = None
+        else:
+            result = resource.import_data(
+                dataset,
+                dry_run=True,
+                raise_errors=False,
+                file_name=upload.name,
+                user=request.user,
+                **self.get_import_data_kwargs(request=request, form=import_form, **kwargs),
+            )
+        extra = {"result": result} if result is not None else {}
+        if result is None or (not result.has_errors() and not result.has_validation_errors()):
             token = self._keep_upload(request, data, import_form, upload.name)
             confirm_form = self.get_confirm_form_class(request)(
                 initial={
@@ -362,7 +485,9 @@ class BoundedImportMixin:
         except OSError:
             return self._refuse_confirm(
                 request,
-                _("The previewed file is no longer available: nothing was imported. Import it again."),
+                _(
+                    "The previewed file is no longer available: nothing was imported. Import it again."
+                ),
             )
         try:
             confirm_form = self.get_confirm_form_class(request)(
@@ -383,11 +508,24 @@ class BoundedImportMixin:
                 dataset = load_dataset(data, input_format, resource)
             except ImportRefused as refused:
                 return self._refuse_confirm(request, refused.message)
+            if len(dataset) > async_rows():
+                job_id = self._queue_import(
+                    request, entry, resource_class, input_format, len(dataset)
+                )
+                path = None  # the background import owns the file now
+                return HttpResponseRedirect(
+                    reverse(
+                        "admin:{}_{}_import_job".format(*self.get_model_info()),
+                        args=[job_id],
+                        current_app=self.admin_site.name,
+                    )
+                )
             result = self.process_dataset(
                 dataset, confirm_form, request, file_name=entry["original_file_name"], **kwargs
             )
         finally:
-            path.unlink(missing_ok=True)
+            if path is not None:
+                path.unlink(missing_ok=True)
         if result.has_errors() or result.has_validation_errors():
             # The registry changed since the preview: the resource rolled everything back.
             return self._refuse_confirm(
@@ -398,6 +536,66 @@ class BoundedImportMixin:
                 ),
             )
         return self.process_result(result, request)
+
+    def _queue_import(self, request, entry, resource_class, input_format, rows: int) -> str:
+        from .tasks import run_import
+
+        job_id = uuid.uuid4().hex
+        write_job(
+            job_id,
+            state="queued",
+            model=self.opts.label,
+            user=request.user.pk,
+            file=entry["file"],
+            original_file_name=entry["original_file_name"],
+            resource_class=f"{resource_class.__module__}.{resource_class.__qualname__}",
+            format_class=f"{type(input_format).__module__}.{type(input_format).__qualname__}",
+            total=rows,
+            done=0,
+        )
+        transaction.on_commit(lambda: run_import.delay(job_id))
+        return job_id
+
+    # -- the background import's page ---------------------------------------------------------
+
+    def get_urls(self):
+        info = self.get_model_info()
+        return [
+            url_path(
+                "import/job/<str:job>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_job_view(self, request, job: str):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        state = read_job(job)
+        if (
+            state is None
+            or state.get("model") != self.opts.label
+            or state.get("user") != request.user.pk
+        ):
+            raise Http404(_("No such import."))
+        total = state.get("total") or 0
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "opts": self.model._meta,
+            "job": state,
+            "finished": state.get("state") in ("done", "failed"),
+            "percent": int(100 * (state.get("done") or 0) / total) if total else 0,
+            "summary": (
+                _("Imported: %(new)s new, %(update)s updated, %(skip)s unchanged.")
+                % state["totals"]
+                if state.get("totals")
+                else ""
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, ["admin/import_job.html"], context)
 
     def _refuse_confirm(self, request, message: str):
         messages.error(request, message)

@@ -295,3 +295,82 @@ def test_gbk_csv_goes_through_the_admin(client, desk, cuihu):
     done = client.post(PROCESS_IMPORT, response.context["confirm_form"].initial)
     assert done.status_code == 302
     assert Resident.objects.get().unit.building.property.name == "翠湖花园"
+
+
+# --- large files: imported in the background, all or nothing ----------------------------------
+
+
+def _rows(count, *, bad_at=None):
+    rows = [[*ROW[:4], f"住户{n}", *ROW[5:]] for n in range(count)]
+    if bad_at is not None:
+        rows[bad_at][5] = "12345"
+    return rows
+
+
+def test_a_large_file_is_imported_in_the_background_with_a_result_page(
+    client, desk, cuihu, settings, upload_dir, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_ASYNC_ROWS = 3
+    response = preview(client, csv_bytes(_rows(5)))
+    assert response.status_code == 200
+    assert "result" not in response.context  # no row-by-row preview while the browser waits
+    assert "checked and imported in the background" in " ".join(message_texts(response))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(PROCESS_IMPORT, response.context["confirm_form"].initial)
+
+    assert done.status_code == 302
+    assert "/import/job/" in done["Location"]
+    assert Resident.objects.count() == 5
+    page = client.get(done["Location"])
+    assert page.status_code == 200
+    assert page.context["job"]["state"] == "done"
+    assert "Imported: 5 new, 0 updated, 0 unchanged." in page_text(page)
+    assert [p.name for p in kept_files(upload_dir)] == [
+        done["Location"].split("/")[-2] + ".job.json"
+    ]
+
+
+def test_a_large_file_with_one_bad_row_saves_nothing_and_lists_the_problem(
+    client, desk, cuihu, settings, upload_dir, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_ASYNC_ROWS = 3
+    response = preview(client, csv_bytes(_rows(6, bad_at=4)))
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(PROCESS_IMPORT, response.context["confirm_form"].initial)
+
+    page = client.get(done["Location"])
+    assert page.context["job"]["state"] == "failed"
+    assert "Nothing was imported" in page_text(page)
+    assert "Row 5, 电话" in page_text(page)
+    assert registry_counts() == (0, 0, 0)
+    assert not [p for p in kept_files(upload_dir) if p.suffix == ".upload"]
+
+
+def test_a_queued_import_shows_progress_and_only_to_its_owner(
+    client, desk, cuihu, settings, make_user, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_ASYNC_ROWS = 3
+    response = preview(client, csv_bytes(_rows(4)))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        done = client.post(PROCESS_IMPORT, response.context["confirm_form"].initial)
+    job_url = done["Location"]
+
+    waiting = client.get(job_url)
+    assert waiting.context["job"]["state"] == "queued"
+    assert '<meta http-equiv="refresh"' in page_text(waiting)
+    assert Resident.objects.count() == 0
+
+    intruder = Client()
+    intruder.force_login(make_user(roles.FRONT_DESK, is_staff=True))
+    assert intruder.get(job_url).status_code == 404
+    assert client.get(job_url.replace(job_url.split("/")[-2], "f" * 32)).status_code == 404
+
+    callbacks[0]()  # the worker picks it up
+    assert client.get(job_url).context["job"]["state"] == "done"
+    assert Resident.objects.count() == 4
+    # Delivered twice (a worker lost after finishing): nothing happens the second time.
+    from residents.tasks import run_import
+
+    assert run_import(job_url.split("/")[-2]) == "done"
+    assert Resident.objects.count() == 4
