@@ -201,6 +201,55 @@ def check_columns(dataset, resource) -> None:
         )
 
 
+def _blank(values) -> bool:
+    return all(value is None or value == "" for value in values)
+
+
+def data_rows(dataset) -> int:
+    """The rows holding anything (spreadsheets often carry formatted but empty rows)."""
+    return sum(1 for row in dataset if not _blank(row))
+
+
+def _too_many_rows(count) -> ImportRefused:
+    return ImportRefused(
+        _("The file has %(count)s rows; at most %(limit)s can be imported at once. Split it.")
+        % {"count": count, "limit": max_rows()}
+    )
+
+
+def _read_xlsx(data: bytes):
+    """The first sheet as a ``Dataset``, read row by row and abandoned past the row limit (so
+    a workbook of a million tiny rows is never held whole)."""
+    import openpyxl
+    import tablib
+
+    book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+    try:
+        rows = book.active.iter_rows(values_only=True)
+        dataset = tablib.Dataset()
+        header = next(rows, None)
+        if header is None:
+            return dataset
+        dataset.headers = list(header)
+        width, count, limit = len(header), 0, max_rows()
+        for values in rows:
+            values = list(values[:width]) + [None] * (width - len(values))
+            if not _blank(values):
+                count += 1
+                if count > limit:
+                    raise ImportRefused(
+                        _(
+                            "The file has more than %(limit)s rows; at most %(limit)s can be "
+                            "imported at once. Split it."
+                        )
+                        % {"limit": limit}
+                    )
+            dataset.append(values)
+        return dataset
+    finally:
+        book.close()
+
+
 def load_dataset(data: bytes, input_format, resource):
     """The rows of an uploaded file as a tablib ``Dataset``; :class:`ImportRefused` when the
     file breaks a limit, cannot be read or lacks a required column."""
@@ -210,14 +259,16 @@ def load_dataset(data: bytes, input_format, resource):
             _("The file is larger than %(limit)s MB; split it into smaller files.")
             % {"limit": _megabytes(limit)}
         )
-    if input_format.is_binary():
+    try:
         if isinstance(input_format, base_formats.XLSX):
             check_xlsx(data)
-        content = data
-    else:
-        content = decode_text(data)
-    try:
-        dataset = input_format.create_dataset(content)
+            dataset = _read_xlsx(data)
+        elif input_format.is_binary():
+            dataset = input_format.create_dataset(data)
+        else:
+            dataset = input_format.create_dataset(decode_text(data))
+    except ImportRefused:
+        raise
     except Exception:  # any parser's complaint about a malformed file
         raise ImportRefused(
             _("The file could not be read as %(format)s. Check that you chose the right format.")
@@ -225,11 +276,9 @@ def load_dataset(data: bytes, input_format, resource):
         ) from None
     if not dataset.headers:
         raise ImportRefused(_("The file is empty: the first row must hold the column names."))
-    if len(dataset) > max_rows():
-        raise ImportRefused(
-            _("The file has %(count)s rows; at most %(limit)s can be imported at once. Split it.")
-            % {"count": len(dataset), "limit": max_rows()}
-        )
+    count = data_rows(dataset)
+    if count > max_rows():
+        raise _too_many_rows(count)
     check_columns(dataset, resource)
     return dataset
 
@@ -330,7 +379,7 @@ def import_job_run(job_id: str) -> dict | None:
         upload.unlink(missing_ok=True)
     if result.has_errors() or result.has_validation_errors():
         return write_job(
-            job_id, state="failed", done=len(dataset), problems=import_problems(result)[:500]
+            job_id, state="failed", done=job.get("total", 0), problems=import_problems(result)[:500]
         )
     totals = {
         key: result.totals[key]
@@ -340,7 +389,7 @@ def import_job_run(job_id: str) -> dict | None:
             RowResult.IMPORT_TYPE_SKIP,
         )
     }
-    return write_job(job_id, state="done", done=len(dataset), totals=totals)
+    return write_job(job_id, state="done", done=job.get("total", 0), totals=totals)
 
 
 class BoundedImportMixin:
@@ -374,7 +423,7 @@ class BoundedImportMixin:
             import_form.add_error("import_file", refused.message)
             return self._import_page(request, import_form, status=400)
 
-        if len(dataset) > async_rows():
+        if data_rows(dataset) > async_rows():
             # Too long to check row by row while the browser waits: the background import
             # checks every row and saves nothing if one is wrong.
             messages.info(
@@ -384,7 +433,7 @@ class BoundedImportMixin:
                     "background after you confirm. If any row is wrong nothing is saved, and "
                     "the result page lists every problem."
                 )
-                % {"count": len(dataset)},
+                % {"count": data_rows(dataset)},
             )
             result = None
         else:
@@ -508,9 +557,9 @@ class BoundedImportMixin:
                 dataset = load_dataset(data, input_format, resource)
             except ImportRefused as refused:
                 return self._refuse_confirm(request, refused.message)
-            if len(dataset) > async_rows():
+            if data_rows(dataset) > async_rows():
                 job_id = self._queue_import(
-                    request, entry, resource_class, input_format, len(dataset)
+                    request, entry, resource_class, input_format, data_rows(dataset)
                 )
                 path = None  # the background import owns the file now
                 return HttpResponseRedirect(

@@ -199,11 +199,18 @@ def test_more_rows_than_the_limit_are_refused_whole(client, desk, cuihu, setting
     response = preview(client, xlsx_bytes(rows), name="r.xlsx", fmt="1")
 
     assert response.status_code == 400
-    assert "The file has 4 rows; at most 3 can be imported at once" in page_text(response)
+    assert "The file has more than 3 rows; at most 3 can be imported at once" in page_text(response)
     assert Resident.objects.count() == 0
     assert kept_files(upload_dir) == []
-    # At the limit it goes through.
-    assert preview(client, csv_bytes(rows[:3])).status_code == 200
+    csv_response = preview(client, csv_bytes(rows))
+    assert csv_response.status_code == 400
+    assert "The file has 4 rows; at most 3 can be imported at once" in page_text(csv_response)
+    # At the limit it goes through, blank rows not counted.
+    at_limit = preview(
+        client, xlsx_bytes([*rows[:3], [None] * len(HEADERS)]), name="r.xlsx", fmt="1"
+    )
+    assert at_limit.status_code == 200
+    assert "confirm_form" in at_limit.context
 
 
 def _bomb(member_size: int) -> bytes:
