@@ -16,6 +16,7 @@ from import_export.formats import base_formats
 
 # The monthly statistics link every figure to this list; the figure's definition lives there.
 from reporting.admin_filters import ReceivedPeriodFilter, StatisticsFigureFilter
+from residents.importing import BoundedImportMixin
 
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
@@ -241,7 +242,9 @@ class DueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(PersonalDataExport, ImportExportMixin, FSMAdminMixin, admin.ModelAdmin):
+class ComplaintAdmin(
+    PersonalDataExport, BoundedImportMixin, ImportExportMixin, FSMAdminMixin, admin.ModelAdmin
+):
     fsm_fields = ["state"]
     resource_classes = [ComplaintResource]
     formats = [base_formats.CSV, base_formats.XLSX]

@@ -9,12 +9,15 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from residents.safetext import XmlSafeFormMixin
+
 from .models import Category, Complaint, Department, Revisit
 from .roles import display_name
 
 
-class DeskForm(forms.Form):
-    """Gives every widget its Bootstrap class, so templates render fields plainly."""
+class DeskForm(XmlSafeFormMixin, forms.Form):
+    """Gives every widget its Bootstrap class, so templates render fields plainly; text loses
+    the characters XML forbids (see :mod:`residents.safetext`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

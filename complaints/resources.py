@@ -94,6 +94,11 @@ class LocalTimeWidget(widgets.Widget):
 
 
 class ComplaintResource(resources.ModelResource):
+    #: A file without one of these columns is refused whole (see :mod:`residents.importing`).
+    required_columns = tuple(
+        HEADERS[key] for key in ("channel", "contact_name", "contact_phone", "description")
+    )
+
     number = fields.Field(attribute="number", column_name=HEADERS["number"], readonly=True)
     state = fields.Field(column_name=HEADERS["state"], readonly=True)
     received_at = fields.Field(

@@ -6,6 +6,7 @@ list shows phone numbers masked, the export (an authorised download) in full.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -14,11 +15,17 @@ from import_export.formats import base_formats
 # Exports of residents' data: phones masked per role, each export recorded (PIPL).
 from complaints.admin_exports import PersonalDataExport
 
+from .importing import BoundedImportMixin
 from .models import Building, Property, Resident, Unit, mask_phone
 from .resources import ResidentResource
+from .safetext import XmlSafeFormMixin
 from .services import CSV_ENCODING
 
 ROOM_SEARCH_HELP = _("Search by name, any part of a phone number, or a room such as 3-2-1201.")
+
+
+class XmlSafeModelForm(XmlSafeFormMixin, forms.ModelForm):
+    """The registry's admin forms: text loses the characters XML forbids before it is saved."""
 
 
 class BuildingInline(admin.TabularInline):
@@ -30,6 +37,7 @@ class BuildingInline(admin.TabularInline):
 
 @admin.register(Property)
 class PropertyAdmin(admin.ModelAdmin):
+    form = XmlSafeModelForm
     list_display = ["name", "code", "address"]
     search_fields = ["name", "code", "address"]
     inlines = [BuildingInline]
@@ -37,6 +45,7 @@ class PropertyAdmin(admin.ModelAdmin):
 
 @admin.register(Building)
 class BuildingAdmin(admin.ModelAdmin):
+    form = XmlSafeModelForm
     list_display = ["__str__", "property", "number", "name"]
     list_filter = ["property"]
     list_select_related = ["property"]
@@ -49,6 +58,7 @@ class BuildingAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = XmlSafeModelForm
     list_display = [
         "label",
         "property_name",
@@ -103,7 +113,8 @@ class MovedOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Resident)
-class ResidentAdmin(PersonalDataExport, ImportExportModelAdmin):
+class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdmin):
+    form = XmlSafeModelForm
     resource_classes = [ResidentResource]
     formats = [base_formats.CSV, base_formats.XLSX]
     to_encoding = CSV_ENCODING  # a BOM, so that Excel reads the Chinese of a CSV export

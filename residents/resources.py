@@ -146,6 +146,15 @@ def _location_text(key: str, value) -> str:
 
 
 class ResidentResource(resources.ModelResource):
+    #: A file without one of these columns is refused whole (see :mod:`residents.importing`).
+    required_columns = (
+        COLUMNS["property"],
+        COLUMNS["building"],
+        COLUMNS["stairway"],
+        COLUMNS["room"],
+        COLUMNS["name"],
+    )
+
     property = fields.Field(
         attribute="unit__building__property__name",
         column_name=COLUMNS["property"],

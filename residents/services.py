@@ -11,7 +11,8 @@ from import_export.formats import base_formats
 from .models import Building, Property, Resident, Unit
 
 #: The spreadsheet formats the registry reads and writes.  CSV is read as UTF-8 (a BOM is
-#: allowed) and written with a BOM, so that Excel shows the Chinese text correctly.
+#: allowed) or GBK / GB18030 (detected, see :mod:`residents.importing`) and written with a
+#: BOM, so that Excel shows the Chinese text correctly.
 FILE_FORMATS = {"csv": base_formats.CSV, "xlsx": base_formats.XLSX}
 CSV_ENCODING = "utf-8-sig"
 
@@ -40,14 +41,18 @@ def residents_import(*, data: bytes | str, file_format: str, dry_run: bool = Fal
     """Import a CSV or XLSX file of residents, all rows or none.
 
     Returns import-export's ``Result``; when it has errors (see :func:`import_problems`)
-    nothing of the file has been saved.
+    nothing of the file has been saved.  Raises :class:`residents.importing.ImportRefused`
+    when the file is refused whole (too large, too many rows, unreadable, a required column
+    missing); CSV text may be UTF-8 or GBK / GB18030 (detected).
     """
+    from .importing import load_dataset
     from .resources import ResidentResource  # the resource calls back into this module
 
-    fmt = FILE_FORMATS[file_format]
-    reader = fmt(encoding=CSV_ENCODING) if fmt is base_formats.CSV else fmt()
-    dataset = reader.create_dataset(data)
-    return ResidentResource().import_data(dataset, dry_run=dry_run, user=user)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    resource = ResidentResource()
+    dataset = load_dataset(data, FILE_FORMATS[file_format](), resource)
+    return resource.import_data(dataset, dry_run=dry_run, user=user)
 
 
 def import_problems(result) -> list[str]:

@@ -12,12 +12,14 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from .safetext import xml_safe
+
 # A line feed is included too: XLSX files turn a carriage return into one, and the quote put
 # before "\r=1+1" must still come off when the file is imported again.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
-# Control characters that openpyxl refuses to write (tab, newline and CR are allowed).
-_ILLEGAL_XLSX_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: The most characters a spreadsheet cell holds (Excel reports a longer one as damaged).
+MAX_CELL_CHARS = 32_767
 
 # Excel counts days from 1899-12-30 (the 1900 leap-year bug included).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -29,14 +31,18 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 def neutralise(value):
     """Make a cell value safe to open in a spreadsheet program.
 
-    Text starting with a formula prefix gets a leading ``'``; characters that XLSX cannot hold
-    are dropped.  Values that are not text (dates, numbers, ``None``) are returned unchanged.
+    Text starting with a formula prefix gets a leading ``'``; characters that XML (so XLSX)
+    cannot hold are dropped (:func:`residents.safetext.xml_safe`), and text longer than a cell
+    holds is cut to :data:`MAX_CELL_CHARS` (ending in "…").  Values that are not text (dates,
+    numbers, ``None``) are returned unchanged.
     """
     if not isinstance(value, str):
         return value
-    value = _ILLEGAL_XLSX_CHARS.sub("", value)
+    value = xml_safe(value)
     if value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+        value = "'" + value
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
     return value
 
 
@@ -51,7 +57,8 @@ def cell_text(value) -> str:
     """The text of a cell as a person typed it.
 
     Spreadsheets hand numbers back as ``int`` or ``float`` (room ``1201`` → ``1201.0``); those
-    become ``"1201"``.  Surrounding spaces go, and so does the quote added by :func:`neutralise`.
+    become ``"1201"``.  Surrounding spaces go, and so do the quote added by :func:`neutralise`
+    and any character XML forbids.
     """
     if value is None:
         return ""
@@ -61,7 +68,7 @@ def cell_text(value) -> str:
         value = int(value)
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
-    return unneutralise(str(value).strip()).strip()
+    return unneutralise(xml_safe(str(value)).strip()).strip()
 
 
 def parse_date(value) -> dt.date | None:

@@ -258,6 +258,7 @@ def fill(route: str, world: World) -> str:
         "content_type_id": ContentType.objects.get_for_model(Complaint).pk,
         "app_label": "complaints",
         "url": "complaints/nothing-here/",
+        "job": "0" * 32,  # a background import that does not exist (or is not this user's)
     }
 
     def one(match):
@@ -337,6 +338,7 @@ EXPECTED: dict[str, str] = {
     "admin/residents/unit/<path:object_id>/": "L       L       302>200 302>200 302>200 302>200 302>200",
     "admin:residents_resident_process_import": "L       L       405     405     405     405     405",
     "admin:residents_resident_import": "L       L       200     200     403     200     200",
+    "admin:residents_resident_import_job": "L       L       404     404     403     404     404",
     "admin:residents_resident_export": "L       L       200     200     200     200     200",
     "admin:residents_resident_changelist": "L       L       200     200     200     200     200",
     "admin:residents_resident_add": "L       L       200     200     403     200     200",
@@ -376,6 +378,7 @@ EXPECTED: dict[str, str] = {
     "admin/complaints/officehours/<path:object_id>/": "L       L       302>403 302>200 302>403 302>200 302>200",
     "admin:complaints_complaint_process_import": "L       L       405     405     405     405     405",
     "admin:complaints_complaint_import": "L       L       200     200     403     200     200",
+    "admin:complaints_complaint_import_job": "L       L       404     404     403     404     404",
     "admin:complaints_complaint_export": "L       L       200     200     200     200     200",
     "admin:complaints_complaint_transition": "L       L       302     302     404     200     200",
     "admin:complaints_complaint_changelist": "L       L       200     200     200     200     200",

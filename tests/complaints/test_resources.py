@@ -106,3 +106,35 @@ def test_export_neutralises_formulas_and_follows_visibility(client):
 def test_department_head_may_not_import(client):
     client.force_login(f.staff("department_head", department_code="engineering"))
     assert client.get(reverse("admin:complaints_complaint_import")).status_code == 403
+
+
+def test_complaint_import_without_a_required_column_is_refused_clearly(client, settings, tmp_path):
+    import csv
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.IMPORT_UPLOAD_DIR = tmp_path
+    desk = f.staff("front_desk")
+    desk.is_staff = True  # the desk's admin login, as a site gives it for imports
+    desk.save(update_fields=["is_staff"])
+    client.force_login(desk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([h for h in HEAD if h != "联系电话"])
+    writer.writerow(["", "电话", "李明", "", "", "", "楼道灯不亮", ""])
+
+    response = client.post(
+        reverse("admin:complaints_complaint_import"),
+        {
+            "resource": "0",
+            "format": "0",
+            "import_file": SimpleUploadedFile("c.csv", out.getvalue().encode("gbk")),
+        },
+    )
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "The file has no column 联系电话" in text and "Traceback" not in text
+    assert Complaint.objects.count() == 0
+    assert list(tmp_path.iterdir()) == []

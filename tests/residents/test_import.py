@@ -9,6 +9,7 @@ from django.utils import translation
 from model_bakery import baker
 from tablib import Dataset
 
+from residents.importing import ImportRefused
 from residents.models import Building, Resident, Unit
 from residents.resources import ResidentResource
 from residents.services import import_problems, residents_import
@@ -233,12 +234,13 @@ def test_trailing_blank_lines_are_ignored(cuihu):
 def test_missing_key_column_is_a_file_error(cuihu):
     headers = [h for h in HEADERS if h != "房号"]
 
-    result = residents_import(
-        data=csv_bytes([GOOD_ROWS[0][:3] + GOOD_ROWS[0][4:]], headers), file_format="csv"
-    )
+    with pytest.raises(ImportRefused) as refused:
+        residents_import(
+            data=csv_bytes([GOOD_ROWS[0][:3] + GOOD_ROWS[0][4:]], headers), file_format="csv"
+        )
 
-    assert result.has_errors()
-    assert any("房号" in p for p in import_problems(result))
+    assert "no column 房号" in refused.value.message
+    assert "小区、楼栋、单元、房号、姓名、电话" in refused.value.message  # the expected headers
     assert Resident.objects.count() == 0
 
 
