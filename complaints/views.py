@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -608,6 +609,9 @@ def work_order_sign(request, order_id):
             raise PermissionDenied(message) from exc
     else:
         messages.success(request, _("Signed for %(number)s.") % {"number": order.complaint.number})
-    return redirect(
-        request.POST.get("next") or reverse("complaint-detail", args=[order.complaint_id])
-    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("complaint-detail", args=[order.complaint_id])
+    return redirect(target)
