@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
-from .sla import deadlines, notifications, sweep
+from .sla import deadlines, heartbeat, notifications, sweep
 
 
 @shared_task(name="complaints.sla_sweep", ignore_result=True)
 def sla_sweep() -> dict:
     result = sweep.sla_sweep()
+    heartbeat.record()  # for /healthz: how long ago the last sweep finished
     return {"escalations": result.escalations, "notifications": result.notifications}
 
 
