@@ -295,9 +295,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 # When the last sweep finished (for /healthz), if the cache is not shared between processes.
-SWEEP_HEARTBEAT_FILE = VAR_DIR / (
-    f"test-sweep-finished-{os.getpid()}" if TESTING else "sla-sweep-finished-at"
-)
+# (A test run's goes in its own broker folder, removed at the end of the run.)
+SWEEP_HEARTBEAT_FILE = (BROKER_DIR if TESTING else VAR_DIR) / "sla-sweep-finished-at"
 # /healthz answers 503 when the last sweep finished longer ago than this.
 HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=5 * 60)
 NOTIFICATION_CHANNELS = env.list(
