@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo web worker beat lint check messages vendor bench browsers clean
+.PHONY: run test install migrate demo web worker beat lint check prod-check messages vendor bench browsers clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ lint: $(STAMP)
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+## make prod-check: the production settings pass Django's deploy checks and gunicorn's (reads
+## the environment, e.g. `set -a; . /etc/complaint-desk/complaint-desk.env; set +a` first)
+prod-check:
+	DEBUG=false $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=false $(VENV)/bin/gunicorn --check-config -c config/gunicorn.conf.py
+	@command -v systemd-analyze >/dev/null && systemd-analyze verify deploy/systemd/*.service deploy/systemd/*.target 2>/dev/null || true
 
 ## Extract and compile the translation catalogue (needs gettext's msgfmt)
 messages: install

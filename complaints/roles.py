@@ -108,6 +108,10 @@ _MANAGEMENT = [
     "reporting.view_reportingsettings",
     "reporting.change_reportingsettings",
     "reporting.view_monthlyreportdispatch",
+    # Failed logins and lockouts (django-axes), read-only.
+    "axes.view_accessattempt",
+    "axes.view_accessfailurelog",
+    "axes.view_accesslog",
 ]
 
 PERMISSIONS: dict[str, list[str]] = {

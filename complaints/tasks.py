@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .sla import deadlines, notifications, sweep
+from .sla import deadlines, heartbeat, notifications, sweep
 
 ROBOT_RETRIES = 5
 
@@ -10,6 +10,7 @@ ROBOT_RETRIES = 5
 @shared_task(name="complaints.sla_sweep", ignore_result=True)
 def sla_sweep() -> dict:
     result = sweep.sla_sweep()
+    heartbeat.record()  # for /healthz: how long ago the last sweep finished
     return {"escalations": result.escalations, "notifications": result.notifications}
 
 

@@ -721,6 +721,8 @@ def work_order_sign(request, order_id):
     else:
         messages.success(request, _("Signed for %(number)s.") % {"number": order.complaint.number})
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = reverse("complaint-detail", args=[order.complaint_id])  # only back to this site
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("complaint-detail", args=[order.complaint_id])
     return redirect(target)

@@ -5,6 +5,7 @@ filesystem Celery broker in ``var/broker``.  ``DATABASE_URL`` and
 ``CELERY_BROKER_URL`` select PostgreSQL and Redis.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "phonenumber_field",
+    "axes",
+    "csp",
     "residents",
     "complaints",
     "reporting",
@@ -63,6 +66,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "config.middleware.IdleSessionMiddleware",
+    "config.middleware.NoStoreMiddleware",
+    # Last: turns a lockout noticed during authentication into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +129,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -138,7 +152,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "config.storage.StaticStorage"
             if env.bool("STATIC_MANIFEST", default=not (DEBUG or TESTING))
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -163,12 +177,82 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="complaints@localhost")
 
+# --- Security -------------------------------------------------------------------------------
+# Secure by default whenever DEBUG is off (test runs excepted: the test client speaks plain
+# HTTP).  A site whose proxy already redirects to HTTPS or sends HSTS switches each off.
+PRODUCTION = not (DEBUG or TESTING)
+# How many reverse proxies in front of the site append to X-Forwarded-For (0: none is trusted,
+# the client's address is the connection's).  Also trusts their X-Forwarded-Proto.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probed over plain HTTP from the host itself
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Asking browsers to preload the domain is a decision for the domain's owner, not a default.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Shared front-desk PCs: a session ends after this many idle minutes.  Background requests
+# (the home page's poll every minute) do not count as activity; see IdleSessionMiddleware.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one account, or
+# from one client address, both are refused until LOGIN_COOLOFF_MINUTES after the last failure.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+# "username,ip_address": each counted alone ("a+b" counts a pair).  Offices whose desks share
+# one address behind NAT, where one person's typos would lock out all, may set "username".
+AXES_LOCKOUT_PARAMETERS = [
+    [p.strip() for p in group.split("+")] if "+" in group else group.strip()
+    for group in env.list("LOGIN_LOCKOUT_BY", default=["username", "ip_address"])
+]
+# A successful login does not wipe the count: it would also wipe the failures on other
+# accounts from the same address.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+
+# Content-Security-Policy: nothing but this site's own files; no inline script.  Report-only
+# until the last inline handlers leave the templates; CSP_ENFORCE=true makes it binding.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env.bool("CSP_ENFORCE", default=False):
+    CONTENT_SECURITY_POLICY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+# Powerful browser features: only the camera, for photos taken at the desk or on a phone.
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+    "usb": "()",
+}
 
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DB_FORMAT = "E164"
@@ -205,6 +289,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker (and beat) whose broker goes away keeps trying to reconnect for ever, from its
+# start too, instead of exiting after 100 attempts; systemd restarts it if it dies anyway.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
@@ -216,6 +304,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=8, minute=0),
     },
 }
+# When the last sweep finished (for /healthz), if the cache is not shared between processes.
+# (A test run's goes in its own broker folder, removed at the end of the run.)
+SWEEP_HEARTBEAT_FILE = (BROKER_DIR if TESTING else VAR_DIR) / "sla-sweep-finished-at"
+# /healthz answers 503 when the last sweep finished longer ago than this.
+HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=5 * 60)
 NOTIFICATION_CHANNELS = env.list(
     "NOTIFICATION_CHANNELS",
     default=["complaints.notify.InAppChannel", "complaints.notify.EmailChannel"],
@@ -223,11 +316,21 @@ NOTIFICATION_CHANNELS = env.list(
 # The site's own address, for the links in e-mails and group-robot posts.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
+# LOG_FORMAT=json: one JSON object per line (for journald, Loki, ELK …); "plain" otherwise.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "config.logging.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

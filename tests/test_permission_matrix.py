@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -192,6 +193,7 @@ def world(db):
         "residents.unit": complaint.resident.unit,
         "residents.building": complaint.resident.unit.building,
         "residents.property": complaint.resident.unit.building.property,
+        **_login_records(),
     }
     return World(
         users=users,
@@ -206,6 +208,20 @@ def world(db):
         security_head=security_head,
         objects=objects,
     )
+
+
+def _login_records() -> dict:
+    """A failed login, its failure log and a login record (django-axes)."""
+    who = {"username": "zhou", "ip_address": "192.0.2.1", "user_agent": "x", "http_accept": "*/*"}
+    return {
+        "axes.accessattempt": AccessAttempt.objects.create(
+            **who, path_info="/login/", attempt_time=NOW, failures_since_start=1
+        ),
+        "axes.accessfailurelog": AccessFailureLog.objects.create(
+            **who, path_info="/login/", attempt_time=NOW
+        ),
+        "axes.accesslog": AccessLog.objects.create(**who, path_info="/login/", attempt_time=NOW),
+    }
 
 
 @contextlib.contextmanager
@@ -294,6 +310,8 @@ def observe(client, url: str) -> str:
 # object in a URL is security's.
 #                                                   anon    desk    night   superv  head    manager GM
 EXPECTED: dict[str, str] = {
+    # No login, nothing personal; 503 here because no SLA sweep has run in this world.
+    "healthz": "503     503     503     503     503     503     503",
     "set_language": "302     302     302     302     302     302     302",
     "login": "200     302     302     302     302     302     302",
     "logout": "405     405     405     405     405     405     405",
@@ -451,6 +469,25 @@ EXPECTED: dict[str, str] = {
     "admin:reporting_monthlyreportdispatch_delete": "L       L       403     403     403     403     403",
     "admin:reporting_monthlyreportdispatch_change": "L       L       403     403     403     200     200",
     "admin/reporting/monthlyreportdispatch/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
+    # Failed logins and lockouts (django-axes): managers read them, nobody edits them.
+    "admin:axes_accessattempt_changelist": "L       L       403     403     403     200     200",
+    "admin:axes_accessattempt_add": "L       L       403     403     403     403     403",
+    "admin:axes_accessattempt_history": "L       L       403     403     403     200     200",
+    "admin:axes_accessattempt_delete": "L       L       403     403     403     403     403",
+    "admin:axes_accessattempt_change": "L       L       403     403     403     200     200",
+    "admin/axes/accessattempt/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
+    "admin:axes_accesslog_changelist": "L       L       403     403     403     200     200",
+    "admin:axes_accesslog_add": "L       L       403     403     403     403     403",
+    "admin:axes_accesslog_history": "L       L       403     403     403     200     200",
+    "admin:axes_accesslog_delete": "L       L       403     403     403     403     403",
+    "admin:axes_accesslog_change": "L       L       403     403     403     200     200",
+    "admin/axes/accesslog/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
+    "admin:axes_accessfailurelog_changelist": "L       L       403     403     403     200     200",
+    "admin:axes_accessfailurelog_add": "L       L       403     403     403     403     403",
+    "admin:axes_accessfailurelog_history": "L       L       403     403     403     200     200",
+    "admin:axes_accessfailurelog_delete": "L       L       403     403     403     403     403",
+    "admin:axes_accessfailurelog_change": "L       L       403     403     403     200     200",
+    "admin/axes/accessfailurelog/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
     "admin:app_list": "L       L       200     200     200     200     200",
     "admin/(?P<url>.*)$": "L       L       404     404     404     404     404",
     "residents:search": "L       200     200     200     200     200     200",
@@ -491,7 +528,7 @@ EXPECTED: dict[str, str] = {
 }
 
 # Answer without signing in (everything else sends an anonymous visitor to a login page).
-PUBLIC = {"set_language", "login", "logout", "admin:login", "admin:logout"}
+PUBLIC = {"set_language", "login", "logout", "admin:login", "admin:logout", "healthz"}
 
 # The parameters that name an object of security, and the admin models whose objects belong
 # to a complaint: for these URLs the head of engineering must get 404, or 403 where the page
