@@ -8,6 +8,7 @@ Also the project's security middleware: Permissions-Policy, the idle session tim
 """
 
 import ipaddress
+import time
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -80,7 +81,11 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         background = _background(request)
         if session is not None and not background and session.session_key:
-            session.modified = True
+            # Renew at most once a minute: the expiry moves on without a session write on
+            # every click (a minute is nothing against a 30-minute idle timeout).
+            minute = int(time.time() // 60)
+            if session.get("_active_minute") != minute:
+                session["_active_minute"] = minute
         response = self.get_response(request)
         if background and response.status_code == 302:
             login = resolve_url(settings.LOGIN_URL)

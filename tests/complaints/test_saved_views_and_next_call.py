@@ -169,11 +169,11 @@ def test_save_and_next_opens_the_next_complaint_of_the_queue(client, desk, queue
     assert f'name="queue" value="{second.pk},{third.pk}"' in page
     with time_machine.travel(NOW, tick=False):
         response = revisit(client, first, queue=f"{second.pk},{third.pk}")
+        opened = client.get(response["Location"]).content.decode()
     assert Complaint.objects.get(pk=first.pk).state == "revisited"
     assert response["Location"] == (
         reverse("revisit-queue") + f"?call={second.pk}#revisit-{second.pk}"
     )
-    opened = client.get(response["Location"]).content.decode()
     assert opened.count('data-testid="next-call"') == 1
     card = opened.split(f'id="revisit-{second.pk}"')[1].split('<div class="card mb-2')[0]
     assert 'data-testid="next-call"' in card
