@@ -55,6 +55,8 @@ TEMPLATES: dict[str, Template] = {
     f"{E.EXTENSION_DECIDED}.refused": _t(_("%(number)s: your extension was refused.")),
     E.HANDED_UP: _t(_("%(number)s is handed to you: %(reason)s")),
     E.ARCHIVE_REVIEW: _t(_("%(number)s is ready for your review and archiving.")),
+    E.ASSIGNED: _t(_("%(number)s: %(person)s asks you to follow up its escalation (%(clock)s).")),
+    E.REPEAT: Template(_("%(number)s%(unit)s reported again: %(said)s")),
     f"{E.OTHER}.owner": _t(_("%(number)s is yours now: %(reason)s")),
     f"{E.OTHER}.loss": _t(_("%(number)s: an economic loss of %(loss)s yuan needs your analysis.")),
     # The sweep: one wording per clock.
@@ -125,6 +127,13 @@ def _values(params: dict, template: Template) -> dict:
     for name in DATETIME_FACTS:
         if name in values:
             values[name] = local_time(values[name])
+    if "clock" in values:
+        from .models import Escalation
+
+        try:
+            values["clock"] = Escalation.Clock(values["clock"]).label
+        except ValueError:
+            pass
     if "severity" in values:
         try:
             values["severity"] = Complaint.Severity(values["severity"]).label

@@ -250,24 +250,25 @@ def _loss_action(p, note):
 # --- escalations by the sweep -------------------------------------------------------------------
 @message("escalated")
 def _escalated(p, note):
+    """The sweep's escalations and reminders say on the timeline what they said to the people
+    told: the wording lives once, in the notifications' registry."""
+    from .messages import render
+    from .models import NotificationEvent
+
+    clock = p.get("clock", "")
+    event = (
+        NotificationEvent.REMINDER
+        if clock in ("reminder", "progress", "tell")
+        else NotificationEvent.ESCALATION
+    )
     facts = {
+        "variant": clock,
         "number": p.get("number", ""),
-        "due": _when(p.get("due")),
+        "due": p.get("due", ""),
         "level": p.get("level", 1),
         "days": p.get("days", 0),
     }
-    sentences = {
-        "dispatch": _("%(number)s was not dispatched within the deadline (%(due)s)."),
-        "answer": _("%(number)s has had no clear answer to the resident by %(due)s."),
-        "resolve": _("%(number)s is overdue since %(due)s (level %(level)d)."),
-        "revisit": _("%(number)s was resolved but not revisited by %(due)s."),
-        "progress": _("%(number)s: today's progress report is missing."),
-        "month": _("%(number)s is unresolved after %(days)d days and is now a major complaint."),
-        "reminder": _("Reminder: %(number)s is due %(due)s."),
-        "tell": _("%(number)s was resolved today: tell the resident the result and record it."),
-    }
-    sentence = sentences.get(p.get("clock", ""))
-    return _then(sentence % facts if sentence else "", note)
+    return _then(render(event, facts), note)
 
 
 def _escalation_facts(p) -> dict:

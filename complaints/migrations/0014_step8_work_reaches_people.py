@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='event',
-            field=models.CharField(choices=[('work_order', 'New work order'), ('rework', 'Rework order'), ('redispatched', 'Work order sent on'), ('signed', 'Work order signed for'), ('resolved', 'Resolved, revisit due'), ('ext_requested', 'Extension requested'), ('ext_decided', 'Extension decided'), ('handed_up', 'Handed to a superior'), ('escalation', 'Escalation'), ('reminder', 'Reminder'), ('archive', 'Ready for archiving review'), ('other', 'Other')], default='other', max_length=16, verbose_name='event'),
+            field=models.CharField(choices=[('work_order', 'New work order'), ('rework', 'Rework order'), ('redispatched', 'Work order sent on'), ('signed', 'Work order signed for'), ('resolved', 'Resolved, revisit due'), ('ext_requested', 'Extension requested'), ('ext_decided', 'Extension decided'), ('handed_up', 'Handed to a superior'), ('escalation', 'Escalation'), ('reminder', 'Reminder'), ('archive', 'Ready for archiving review'), ('assigned', 'Escalation assigned to you'), ('repeat', 'Reported again'), ('other', 'Other')], default='other', max_length=16, verbose_name='event'),
         ),
         migrations.AddField(
             model_name='notification',
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
             name='WebhookMessage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('work_order', 'New work order'), ('rework', 'Rework order'), ('redispatched', 'Work order sent on'), ('signed', 'Work order signed for'), ('resolved', 'Resolved, revisit due'), ('ext_requested', 'Extension requested'), ('ext_decided', 'Extension decided'), ('handed_up', 'Handed to a superior'), ('escalation', 'Escalation'), ('reminder', 'Reminder'), ('archive', 'Ready for archiving review'), ('other', 'Other')], max_length=16, verbose_name='event')),
+                ('event', models.CharField(choices=[('work_order', 'New work order'), ('rework', 'Rework order'), ('redispatched', 'Work order sent on'), ('signed', 'Work order signed for'), ('resolved', 'Resolved, revisit due'), ('ext_requested', 'Extension requested'), ('ext_decided', 'Extension decided'), ('handed_up', 'Handed to a superior'), ('escalation', 'Escalation'), ('reminder', 'Reminder'), ('archive', 'Ready for archiving review'), ('assigned', 'Escalation assigned to you'), ('repeat', 'Reported again'), ('other', 'Other')], max_length=16, verbose_name='event')),
                 ('text', models.TextField(verbose_name='text')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('send_after', models.DateTimeField(blank=True, null=True, verbose_name='send after')),

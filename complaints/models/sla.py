@@ -348,6 +348,8 @@ class NotificationEvent(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     REMINDER = "reminder", _("Reminder")
     ARCHIVE_REVIEW = "archive", _("Ready for archiving review")
+    ASSIGNED = "assigned", _("Escalation assigned to you")
+    REPEAT = "repeat", _("Reported again")
     OTHER = "other", _("Other")
 
 

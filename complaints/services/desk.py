@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import permissions as perms
-from ..models import Complaint, ComplaintEvent, WorkOrder
+from ..messages import facts
+from ..models import Complaint, ComplaintEvent, NotificationEvent, WorkOrder
+from ..sla.notifications import notify
 from .errors import ServiceError
 from .intake import attachment_add, complaint_create
 from .timeline import record_event
@@ -161,4 +163,12 @@ def complaint_add_report(
     )
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, by=by)
+    if complaint.owner_id and complaint.owner_id != by.pk:
+        # The person answering to the resident (首问负责) hears that they called again.
+        notify(
+            [complaint.owner],
+            complaint=complaint,
+            event=NotificationEvent.REPEAT,
+            params=facts(complaint, said=said),
+        )
     return event

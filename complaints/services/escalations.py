@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import permissions as perms
-from ..models import ComplaintEvent, Escalation
+from ..messages import facts
+from ..models import ComplaintEvent, Escalation, NotificationEvent
 from ..roles import LABELS, display_name
 from ..sla.notifications import notify
 from .errors import ServiceError
@@ -102,11 +103,7 @@ def escalation_assign(*, escalation: Escalation, to, by) -> bool:
         notify(
             [to],
             complaint=escalation.complaint,
-            message=_("%(number)s: %(person)s asks you to follow up its escalation (%(clock)s).")
-            % {
-                "number": escalation.complaint.number,
-                "person": display_name(by),
-                "clock": escalation.get_clock_display(),
-            },
+            event=NotificationEvent.ASSIGNED,
+            params=facts(escalation.complaint, person=display_name(by), clock=escalation.clock),
         )
     return True

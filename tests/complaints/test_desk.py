@@ -9,10 +9,18 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from complaints import selectors, services
 from complaints.forms import ConfirmForm, IntakeForm
-from complaints.models import Category, Complaint, ComplaintEvent, ComplaintSequence, WorkOrder
+from complaints.models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintSequence,
+    Notification,
+    WorkOrder,
+)
 from complaints.pinyin import category_search_keys, search_keys
 from complaints.services import ServiceError
 
@@ -261,6 +269,20 @@ def test_adding_the_call_to_the_duplicate_makes_no_second_complaint(client, desk
     assert repeat.actor == desk and repeat.params["phone"] == "138****5678"
     client.post(reverse("complaint-intake"), data)  # sent again: still one report
     assert ComplaintEvent.objects.filter(kind=ComplaintEvent.Kind.REPEAT).count() == 1
+
+
+def test_the_owner_hears_that_the_resident_called_again(client, desk, lift):
+    earlier = _earlier(desk, lift)
+    colleague = f.staff("front_desk", username="desk2")
+    client.force_login(colleague)
+    data = form_data(category=lift.pk, contact_name="李太太", add_to=str(earlier.pk))
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("complaint-intake"), data)
+    told = Notification.objects.get(recipient=desk, complaint=earlier)
+    assert told.event == "repeat" and told.params["said"]
+    with translation.override("en"):
+        assert f"{earlier.number}" in told.text and "reported again" in told.text
+    assert not Notification.objects.filter(recipient=colleague).exists()
 
 
 def test_register_anyway_registers_a_second_complaint(client, desk, lift):

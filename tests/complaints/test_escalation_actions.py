@@ -148,7 +148,12 @@ def test_a_manager_assigns_the_follow_up_to_the_handling_head(client, case, head
     assert e.assigned_to == head
     assert e.acknowledged_by == people["manager"]  # handing it on acknowledges it
     assert ComplaintEvent.objects.filter(code="escalation_assigned", params__to=head.pk).exists()
-    assert Notification.objects.filter(recipient=head, complaint=case["complaint"]).exists()
+    told = Notification.objects.get(recipient=head, complaint=case["complaint"])
+    assert told.event == "assigned" and told.params["clock"] == case["l3"].clock
+    with translation.override("en"):
+        assert "asks you to follow up its escalation" in told.text
+    with translation.override("zh-hans"):
+        assert "asks you" not in told.text
 
 
 def test_assigning_the_same_person_twice_changes_nothing_the_second_time(case, head, people):
