@@ -224,8 +224,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
 
-# Content-Security-Policy: nothing but this site's own files; no inline script.  Report-only
-# until the last inline handlers leave the templates; CSP_ENFORCE=true makes it binding.
+# Content-Security-Policy: nothing but this site's own files; no inline script or style.
+# Enforced; CSP_ENFORCE=false turns it into a report-only header (to try a customisation).
 _CSP = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -240,7 +240,7 @@ _CSP = {
         "frame-ancestors": ["'none'"],
     }
 }
-if env.bool("CSP_ENFORCE", default=False):
+if env.bool("CSP_ENFORCE", default=True):
     CONTENT_SECURITY_POLICY = _CSP
 else:
     CONTENT_SECURITY_POLICY = None

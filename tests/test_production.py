@@ -78,6 +78,8 @@ def test_healthz_fails_quickly_when_the_broker_is_unreachable(client, clock, mon
 
     heartbeat.record()
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.conf, "broker_transport_options", {})
     status, body = _health(client)
     assert status == 503

@@ -221,15 +221,10 @@ def test_permissions_policy_allows_the_camera_here_and_nothing_else_powerful(cli
     assert features["geolocation"] == "()" and features["microphone"] == "()"
 
 
-# Inline handlers still in the templates (each moves to a static script before the policy
-# is enforced with CSP_ENFORCE=true).  The list may only shrink: a new one fails here, and
-# so does one that is gone but still listed.
-KNOWN_INLINE = {
-    ("templates/base.html", "onchange"),
-    ("templates/complaints/print.html", "onclick"),
-}
+# The policy is enforced: no inline script, handler or style may come back into a template.
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"\s(on[a-z]+)\s*=\s*[\"']", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=\s*[\"']", re.IGNORECASE)
 
 
 def test_no_new_inline_script_in_the_templates():
@@ -239,8 +234,14 @@ def test_no_new_inline_script_in_the_templates():
         rel = str(path.relative_to(ROOT))
         found |= {(rel, "<script>") for _ in INLINE_SCRIPT.finditer(text)}
         found |= {(rel, m.group(1).lower()) for m in INLINE_HANDLER.finditer(text)}
-    assert found - KNOWN_INLINE == set(), "inline script is refused by the CSP: use static/js"
-    assert KNOWN_INLINE - found == set(), "gone from the templates: remove from KNOWN_INLINE"
+        found |= {(rel, "style") for _ in INLINE_STYLE.finditer(text)}
+    assert found == set(), "the CSP refuses inline script and style: use static/js and static/css"
+
+
+def test_the_policy_is_enforced_not_only_reported(client):
+    response = client.get(reverse("login"))
+    assert "Content-Security-Policy" in response
+    assert "Content-Security-Policy-Report-Only" not in response
 
 
 # --- redirects stay on the site ---------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_a_manager_assigns_the_follow_up_to_the_handling_head(client, case, head
     assert e.assigned_to == head
     assert e.acknowledged_by == people["manager"]  # handing it on acknowledges it
     assert ComplaintEvent.objects.filter(code="escalation_assigned", params__to=head.pk).exists()
-    told = Notification.objects.get(recipient=head, complaint=case["complaint"])
+    told = Notification.objects.get(recipient=head, complaint=case["complaint"], event="assigned")
     assert told.event == "assigned" and told.params["clock"] == case["l3"].clock
     with translation.override("en"):
         assert "asks you to follow up its escalation" in told.text

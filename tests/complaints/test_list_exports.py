@@ -188,7 +188,7 @@ def test_a_head_exports_the_departments_work_orders(client, desk, head, world):
     assert world["theirs"].number not in text and ours.number in text
     assert "138****5678" in text and "138 1234 5678" not in text  # masked for a head
     assert len(DataAccess.objects.filter(kind="export")) == 2
-    assert csv_rows(new_only)[0][0] == "Work order status"
+    assert csv_rows(new_only)[0][0] == "派工单状态"  # the headers in the site's language
 
 
 def test_the_desk_may_not_export_work_orders(client, desk, world):
