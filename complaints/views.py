@@ -163,19 +163,16 @@ def _intake_register(request, form, intent):
             department=data["department"],
             instructions=data["instructions"],
         )
-    try:
-        registered = services.complaint_register(
-            by=request.user,
-            submission=data["submission"],
-            dispatch=dispatch,
-            unit=data["room"],
-            **{name: data[name] for name in CREATE_FIELDS},
-        )
-    except ValidationError as exc:
-        _attach_errors(form, exc)
-        return None
-    except (ServiceError, PermissionDenied) as exc:
-        form.add_error(None, _refusal(exc)[0])
+    registered = _on_form(
+        form,
+        services.complaint_register,
+        by=request.user,
+        submission=data["submission"],
+        dispatch=dispatch,
+        unit=data["room"],
+        **{name: data[name] for name in CREATE_FIELDS},
+    )
+    if registered is None:
         return None
     complaint = registered.complaint
     request.session[LAST_CHANNEL] = data["channel"]
@@ -214,22 +211,19 @@ def _intake_add_to(request, form, add_to, duplicates):
         )
         return None
     data = form.cleaned_data
-    try:
-        services.complaint_add_report(
-            complaint=target,
-            by=request.user,
-            contact_name=data["contact_name"],
-            contact_phone=data["contact_phone"],
-            description=data["description"],
-            channel=data["channel"],
-            attachments=data["attachments"],
-            submission=data["submission"],
-        )
-    except ValidationError as exc:
-        _attach_errors(form, exc)
-        return None
-    except (ServiceError, PermissionDenied) as exc:
-        form.add_error(None, _refusal(exc)[0])
+    added = _on_form(
+        form,
+        services.complaint_add_report,
+        complaint=target,
+        by=request.user,
+        contact_name=data["contact_name"],
+        contact_phone=data["contact_phone"],
+        description=data["description"],
+        channel=data["channel"],
+        attachments=data["attachments"],
+        submission=data["submission"],
+    )
+    if added is None:
         return None
     request.session[LAST_CHANNEL] = data["channel"]
     messages.success(
@@ -238,6 +232,17 @@ def _intake_add_to(request, form, add_to, duplicates):
         % {"number": target.number},
     )
     return redirect("complaint-detail", pk=target.pk)
+
+
+def _on_form(form, service, **kwargs):
+    """Call the service; a refusal goes onto the form (what was typed is kept) and gives None."""
+    try:
+        return service(**kwargs)
+    except ValidationError as exc:
+        _attach_errors(form, exc)
+    except (ServiceError, PermissionDenied) as exc:
+        form.add_error(None, _refusal(exc)[0])
+    return None
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
