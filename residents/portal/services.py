@@ -26,7 +26,7 @@ from complaints.services.timeline import record_event
 
 from ..models import Resident, SignInCode, mask_phone
 from . import selectors
-from .account import portal_account
+from .account import USERNAME, portal_account
 
 CODE_DIGITS = 6
 CODE_LIFETIME = dt.timedelta(minutes=5)
@@ -128,7 +128,7 @@ def code_check(*, phone: str, code: str) -> bool:
 def _limit_submissions(phone: str) -> None:
     now = timezone.now()
     mine = Complaint.objects.filter(
-        contact_phone=phone, channel=Complaint.Channel.ONLINE, received_by__username="online-portal"
+        contact_phone=phone, channel=Complaint.Channel.ONLINE, received_by__username=USERNAME
     )
     if mine.filter(received_at__gt=now - dt.timedelta(hours=1)).count() >= SUBMIT_PER_HOUR:
         raise TooMany(_("You have sent several complaints in the last hour. Try again later."))
@@ -141,7 +141,7 @@ def _limit_files(phone: str, uploads) -> None:
         raise TooMany(_("Send at most %(n)d photos or videos at a time.") % {"n": FILES_AT_ONCE})
     recent = ComplaintEvent.objects.filter(
         kind=ComplaintEvent.Kind.ATTACHMENT,
-        actor__username="online-portal",
+        actor__username=USERNAME,
         complaint__contact_phone=phone,
         at__gt=timezone.now() - dt.timedelta(hours=1),
     ).count()

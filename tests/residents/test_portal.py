@@ -15,6 +15,8 @@ from complaints.models import Attachment, Complaint, ComplaintEvent
 from residents.models import SignInCode
 from residents.portal import services as ps
 from residents.portal.account import portal_account
+from residents.portal.selectors import resident_events
+from residents.portal.timeline import timeline
 from tests.complaints import factories as f
 
 from .portal_helpers import Outbox, jpeg, sign_in
@@ -366,3 +368,27 @@ def test_poster_png_encodes_the_submit_url(clock, li, settings):
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     page = admin.get(f"/admin/residents/property/{estate.pk}/poster/")
     assert page.status_code == 200 and "https://wuye.example.com/r/new/?p=" in page.content.decode()
+
+
+def test_escalations_and_desk_rows_never_reach_the_resident(signed_in, li):
+    from complaints.services.timeline import record_event
+
+    complaint, desk = _dispatched(signed_in, li)
+    record_event(
+        complaint,
+        ComplaintEvent.Kind.ESCALATED,
+        code="escalated",
+        params={"clock": "dispatch", "number": complaint.number, "level": 2},
+    )
+    record_event(complaint, ComplaintEvent.Kind.NOTE, by=desk, note="业主上次投诉过物业费")
+    page = signed_in.get(f"/r/c/{complaint.number}/").content.decode()
+    assert "物业费" not in page
+    entries = timeline(complaint, resident_events(complaint))
+    assert len(entries) == 2  # received, passed to the department
+
+
+def test_progress_form_defaults_to_an_internal_note():
+    from complaints.forms import ProgressForm
+
+    form = ProgressForm({"progress-note": "在处理"}, prefix="progress")
+    assert form.is_valid() and form.cleaned_data["for_resident"] is False
