@@ -466,7 +466,11 @@ def complaint_progress(request, pk):
         prefix="progress",
         context_key="progress_form",
         run=lambda c, data: services.complaint_progress(complaint=c, by=request.user, **data),
-        done=lambda data: _("Progress recorded."),
+        done=lambda data: (
+            _("Reply recorded: the resident sees it online.")
+            if data.get("for_resident")
+            else _("Progress recorded.")
+        ),
     )
 
 

@@ -313,8 +313,10 @@ NOTIFICATION_CHANNELS = env.list(
     "NOTIFICATION_CHANNELS",
     default=["complaints.notify.InAppChannel", "complaints.notify.EmailChannel"],
 )
-# The site's own address, for the links in e-mails and group-robot posts.
+# The site's own address, for the links in e-mails and group-robot posts (and QR posters).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# The residents' side (/r/): how long a resident stays signed in after the SMS code.
+RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
 
 # LOG_FORMAT=json: one JSON object per line (for journald, Loki, ELK …); "plain" otherwise.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")

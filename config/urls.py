@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("residents/", include("residents.urls")),
+    path("r/", include("residents.portal.urls")),
     path("", include("complaints.urls")),
 ]

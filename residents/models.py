@@ -222,3 +222,30 @@ class Resident(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class SignInCode(models.Model):
+    """One one-time code sent by SMS to sign in on the residents' side (only its hash is kept).
+
+    The rows are also the sending log the limits count (per phone and per client address),
+    so the limits hold across processes without a shared cache."""
+
+    phone = PhoneNumberField(_("phone"), region="CN")
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="residents_code_phone_sent"),
+            models.Index(fields=["client_ip", "created_at"], name="residents_code_ip_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"

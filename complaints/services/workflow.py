@@ -122,6 +122,9 @@ def complaint_confirm(
         complaint.severity, special=complaint.is_special, group=complaint.is_group
     )
     from_state = _run_transition(complaint, "confirm", by=by)
+    if complaint.owner_id is None:
+        # Received online (nobody at the desk took it yet): whoever confirms it owns it.
+        complaint.owner = by
     _save(complaint)
     record_event(
         complaint,
@@ -268,8 +271,13 @@ def complaint_investigate(*, complaint: Complaint, by, plan: str) -> Complaint:
 
 
 @transaction.atomic
-def complaint_progress(*, complaint: Complaint, by, note: str) -> ComplaintEvent:
-    """A progress report (the departments report daily on every open work order)."""
+def complaint_progress(
+    *, complaint: Complaint, by, note: str, for_resident: bool = False
+) -> ComplaintEvent:
+    """A progress report (the departments report daily on every open work order).
+
+    ``for_resident``: a reply to the resident, shown on the residents' side (under the
+    writer's department, never their name); otherwise an internal note."""
     note = _require_text(note, _("Write what progress was made."))
     if not complaint.is_open:
         raise ServiceError(_("This complaint is closed; reopen it to add progress."))
@@ -281,6 +289,7 @@ def complaint_progress(*, complaint: Complaint, by, note: str) -> ComplaintEvent
         by=by,
         note=note,
         work_order=complaint.active_work_order,
+        for_resident=for_resident,
     )
 
 
