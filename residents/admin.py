@@ -191,4 +191,5 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
     def masked_phone(self, obj: Resident) -> str:
         return mask_phone(obj.phone)
 
+
 from .messaging import admin as messaging_admin  # noqa: E402,F401  (registers its models)
