@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from residents.messaging.selectors import open_rating_links, recent_online_ratings
+
 from . import permissions as perms
 from . import selectors, services
 from .actions import ACTIONS, available_actions
@@ -617,6 +619,10 @@ def revisit_queue(request):
             :QUEUE_SHOWN
         ]
     )
+    now = timezone.now()
+    links = open_rating_links([c.pk for c in complaints], now)  # the revisit online
+    for c in complaints:
+        c.rating_link = links.get(c.pk)
     call = request.GET.get("call", "")
     # One form per complaint: the same field names (the action's prefix), distinct element ids.
     # Each carries the queue after it, as shown, for "Save and next" (the next call).
@@ -640,7 +646,8 @@ def revisit_queue(request):
         "complaints/revisits.html",
         {
             "items": forms,
-            "now": timezone.now(),
+            "now": now,
+            "rated_online": recent_online_ratings(request.user, now),
             "call": int(call) if call.isdigit() and len(call) < 10 else None,
             "filters": filters.urlencode(),
             "mine": mine,

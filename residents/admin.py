@@ -166,6 +166,7 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
         ("unit__building__property", admin.RelatedOnlyFieldListFilter),
         "relation",
         MovedOutFilter,
+        "sms_opt_out",
     ]
     search_fields = ["name"]
     search_help_text = ROOM_SEARCH_HELP
@@ -173,6 +174,7 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
     fieldsets = [
         (None, {"fields": ["unit", "name", "relation"]}),
         (_("Contact"), {"fields": ["phone", "phone_alt"]}),
+        (_("Text messages"), {"fields": ["language", "sms_opt_out"]}),
         (_("Dates"), {"fields": ["moved_in", "moved_out"]}),
         (None, {"fields": ["notes"]}),
     ]
@@ -221,3 +223,6 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Resident) -> str:
         return mask_phone(obj.phone)
+
+
+from .messaging import admin as messaging_admin  # noqa: E402,F401  (registers its models)

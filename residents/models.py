@@ -198,6 +198,20 @@ class Resident(models.Model):
     moved_in = models.DateField(_("moved in"), null=True, blank=True)
     moved_out = models.DateField(_("moved out"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    language = models.CharField(
+        _("language of messages"),
+        max_length=8,
+        choices=[("zh-hans", _("Simplified Chinese")), ("en", _("English"))],
+        default="zh-hans",
+    )
+    sms_opt_out = models.BooleanField(
+        _("no text messages"),
+        default=False,
+        help_text=_(
+            "The resident asked not to receive text messages about complaints "
+            "(sign-in codes they ask for still go)."
+        ),
+    )
 
     objects = ResidentQuerySet.as_manager()
 
@@ -249,3 +263,29 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# The messages to residents live in their own module; importing them here makes them the
+# residents app's tables.
+from .messaging.models import (  # noqa: E402
+    MessageEvent,
+    MessageLanguage,
+    MessageTemplate,
+    RatingLink,
+    ResidentMessage,
+)
+
+__all__ = [
+    "Building",
+    "MessageEvent",
+    "MessageLanguage",
+    "MessageTemplate",
+    "Property",
+    "RatingLink",
+    "Resident",
+    "ResidentMessage",
+    "SignInCode",
+    "Unit",
+    "mask_phone",
+    "parse_room",
+]

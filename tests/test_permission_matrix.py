@@ -51,6 +51,7 @@ from complaints.models import (
     WorkOrder,
 )
 from reporting.models import CorrectiveAction, MonthlyReportDispatch, ReportingSettings
+from residents.models import MessageTemplate, ResidentMessage
 from tests.complaints import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +194,8 @@ def world(db):
         "residents.unit": complaint.resident.unit,
         "residents.building": complaint.resident.unit.building,
         "residents.property": complaint.resident.unit.building.property,
+        "residents.messagetemplate": MessageTemplate.objects.order_by("pk").first(),
+        "residents.residentmessage": ResidentMessage.objects.order_by("pk").first(),
         **_login_records(),
     }
     return World(
@@ -276,6 +279,7 @@ def fill(route: str, world: World) -> str:
         "url": "complaints/nothing-here/",
         "job": "0" * 32,  # a background import that does not exist (or is not this user's)
         "number": world.complaint.number,  # the residents' side names complaints by number
+        "token": "not-a-rating-link",
     }
 
     def one(match):
@@ -373,6 +377,19 @@ EXPECTED: dict[str, str] = {
     "admin:residents_resident_delete": "L       L       403     403     403     403     403",
     "admin:residents_resident_change": "L       L       200     200     200     200     200",
     "admin/residents/resident/<path:object_id>/": "L       L       302>200 302>200 302>200 302>200 302>200",
+    "admin:residents_messagetemplate_changelist": "L       L       403     403     403     200     200",
+    "admin:residents_messagetemplate_add": "L       L       403     403     403     403     403",
+    "admin:residents_messagetemplate_history": "L       L       403     403     403     200     200",
+    "admin:residents_messagetemplate_delete": "L       L       403     403     403     403     403",
+    "admin:residents_messagetemplate_change": "L       L       403     403     403     200     200",
+    "admin/residents/messagetemplate/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
+    # The outbox of text messages to residents: superusers only (phone numbers, links).
+    "admin:residents_residentmessage_changelist": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_add": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_history": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_delete": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_change": "L       L       403     403     403     403     403",
+    "admin/residents/residentmessage/<path:object_id>/": "L       L       302>403 302>403 302>403 302>403 302>403",
     "admin:complaints_department_changelist": "L       L       200     200     403     200     200",
     "admin:complaints_department_add": "L       L       403     403     403     403     403",
     "admin:complaints_department_history": "L       L       200     200     403     200     200",
@@ -544,10 +561,20 @@ EXPECTED: dict[str, str] = {
     "saved-view-delete": "L       405     405     405     405     405     405",
     "work-orders": "L       403     403     403     200     200     200",
     "work-order-sign": "L       405     405     405     405     405     405",
+    # The rating link sent by SMS: no sign-in; an unknown token is a clear 404 page for all.
+    "rating:rate": "404     404     404     404     404     404     404",
 }
 
 # Answer without signing in (everything else sends an anonymous visitor to a login page).
-PUBLIC = {"set_language", "login", "logout", "admin:login", "admin:logout", "healthz"}
+PUBLIC = {
+    "set_language",
+    "login",
+    "logout",
+    "admin:login",
+    "admin:logout",
+    "healthz",
+    "rating:rate",
+}
 # The residents' side answers these without a resident session; the rest of it sends anybody
 # without one (anonymous or staff) to the residents' sign-in (``R``).
 RESIDENT_PUBLIC = {

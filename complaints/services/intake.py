@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from residents.messaging import complaint_event as tell_resident
+
 from .. import permissions as perms
 from .. import policies
 from ..models import (
@@ -323,6 +325,7 @@ def complaint_create(
     from ..sla import deadlines
 
     deadlines.schedule(complaint)
+    tell_resident(complaint, "received")
     if complaint.economic_loss is not None:
         # The reporting app owns corrective actions and the loss threshold; imported here,
         # at run time, because it builds on this app.

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
+from residents.messaging import complaint_event as tell_resident
+
 from .. import permissions as perms
 from .. import policies
 from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
@@ -212,6 +214,8 @@ def _dispatch(*, complaint, department, by, instructions="", rework=False) -> Wo
     )
     deadlines.schedule(complaint, now=now)
     notices.work_order_arrived(order=order, complaint=complaint, redispatched=current is not None)
+    if current is None or rework:
+        tell_resident(complaint, "dispatched")
     return order
 
 
@@ -267,6 +271,8 @@ def complaint_investigate(*, complaint: Complaint, by, plan: str) -> Complaint:
         work_order=complaint.active_work_order,
     )
     deadlines.schedule(complaint)
+    if complaint.severity == Complaint.Severity.MAJOR:
+        tell_resident(complaint, "answered")
     return complaint
 
 
@@ -307,6 +313,7 @@ def complaint_resolve(*, complaint: Complaint, by, result: str) -> Complaint:
     _transition_event(complaint, from_state, by=by, note=complaint.result_note, work_order=order)
     deadlines.schedule(complaint)  # resolution clocks stop; the revisit clock starts
     notices.complaint_resolved(complaint=complaint)
+    tell_resident(complaint, "resolved")
     return complaint
 
 
@@ -400,6 +407,7 @@ def complaint_close(*, complaint: Complaint, by, summary: str = "") -> Complaint
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=summary)
     deadlines.schedule(complaint)
+    tell_resident(complaint, "closed")
     return complaint
 
 
@@ -413,6 +421,7 @@ def complaint_close_invalid(*, complaint: Complaint, by, explanation: str = "") 
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=complaint.explanation)
     deadlines.schedule(complaint)
+    tell_resident(complaint, "closed")
     return complaint
 
 

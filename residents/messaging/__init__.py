@@ -1,17 +1,23 @@
-"""Messages to residents.
+"""Messages to residents (SMS, or any channel with the same interface) and the revisit online.
 
-A stand-in until the SMS outbox arrives: the sign-in code is written to the log (logger
-``residents.sms``), which is what the console backend of ``make run`` shows.  The real module
-keeps the signature of :func:`send_code`.
+The two calls the rest of the project makes:
+
+* ``complaint_event(complaint, event)`` — from the complaint services, inside their
+  transaction: tell the resident the complaint was received, dispatched, answered, resolved
+  (with the rating link), handed to a superior or closed;
+* ``send_code(phone, code)`` — from the residents' sign-in: send a one-time code at once.
 """
 
 from __future__ import annotations
 
-import logging
 
-logger = logging.getLogger("residents.sms")
+def complaint_event(complaint, event: str, **kwargs):
+    from .outbox import complaint_event as write
+
+    return write(complaint, event, **kwargs)
 
 
-def send_code(phone: str, code: str) -> None:
-    """Send the one-time sign-in ``code`` to ``phone`` (E.164)."""
-    logger.info("Sign-in code for %s: %s", phone, code)
+def send_code(phone, code: str, **kwargs):
+    from .outbox import send_code as write
+
+    return write(phone, code, **kwargs)

@@ -9,30 +9,15 @@ resident acted is kept in the facts of each row (their masked phone).
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db import transaction
+from ..service_accounts import service_account
 
 USERNAME = "online-portal"
 PERMISSIONS = [("complaints", "add_complaint"), ("complaints", "add_attachment")]
 
 
-@transaction.atomic
 def portal_account():
-    """The residents' side's service account, created on first use."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=USERNAME,
-        defaults={"last_name": "线上平台", "is_staff": False, "is_superuser": False},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        for app_label, codename in PERMISSIONS:
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    return user
+    """The residents' side's service account for registering complaints and files."""
+    return service_account(USERNAME, "线上平台", PERMISSIONS)
 
 
 def is_portal_account(user) -> bool:
