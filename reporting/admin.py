@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
+from complaints.admin_people import person_field
 from complaints.services import ServiceError
 
 from . import services, views
@@ -86,14 +87,24 @@ class CorrectiveActionForm(forms.ModelForm):
 @admin.register(CorrectiveAction)
 class CorrectiveActionAdmin(admin.ModelAdmin):
     form = CorrectiveActionForm
-    list_display = ["title", "status", "owner", "due_date", "complaint_count", "verified_at"]
+    list_display = ["title", "status", "owner_name", "due_date", "complaint_count", "verified_at"]
     list_filter = ["status", "due_date", ("complaints__estate", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["owner"]
     search_fields = ["title", "cause_analysis", "action", "complaints__number"]
     autocomplete_fields = ["complaints", "owner"]
     date_hierarchy = "due_date"
-    readonly_fields = ["status", "verified_by", "verified_at", "created_by", "created_at"]
+    readonly_fields = [
+        "status",
+        "verified_by_name",
+        "verified_at",
+        "created_by_name",
+        "created_at",
+    ]
     actions = ["verify"]
+    # People by their names (王丽), not their user names.
+    owner_name = person_field("owner", _("person responsible"))
+    verified_by_name = person_field("verified_by", _("verified by"))
+    created_by_name = person_field("created_by", _("recorded by"))
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -131,11 +142,11 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
             VERIFY_PERMISSION
         ):
             verification.append("verify_now")
-        verification += ["status", "verified_by", "verified_at"]
+        verification += ["status", "verified_by_name", "verified_at"]
         return [
             (None, {"fields": fields}),
             (_("Verification"), {"fields": verification}),
-            (_("Record"), {"fields": ["created_by", "created_at"]}),
+            (_("Record"), {"fields": ["created_by_name", "created_at"]}),
         ]
 
     def get_changeform_initial_data(self, request):

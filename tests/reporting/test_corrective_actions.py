@@ -138,3 +138,25 @@ def test_open_actions_list_links_to_the_corrective_action_admin(client, october,
     with time_machine.travel(now(), tick=False):
         listing = client.get(changelist, {"status__exact": "open", "due_date__lt": "2026-11-10"})
     assert listing.context["cl"].result_count == 1
+
+
+def test_the_admin_names_people_not_user_names(client, django_user_model):
+    from reporting.models import CorrectiveAction
+
+    boss = django_user_model.objects.create_superuser(
+        "root", "r@example.com", "pw", last_name="王", first_name="丽"
+    )
+    owner = django_user_model.objects.create_user("li_m", last_name="李", first_name="明")
+    action = CorrectiveAction.objects.create(
+        title="电梯维保",
+        cause_analysis="维保不到位",
+        action="更换维保单位",
+        owner=owner,
+        due_date="2026-12-31",
+        created_by=boss,
+    )
+    client.force_login(boss)
+    listing = client.get("/admin/reporting/correctiveaction/").content.decode()
+    assert "李明" in listing and "li_m" not in listing
+    page = client.get(f"/admin/reporting/correctiveaction/{action.pk}/change/").content.decode()
+    assert "王丽" in page
