@@ -131,6 +131,20 @@ def _queue_specs(user, now: dt.datetime):
                 "info",
             )
         )
+        # From the residents' side: a withdrawal, or a unit not found in the registry, waits
+        # for the desk's decision (close as invalid, or correct the unit).
+        from_residents = ComplaintEvent.objects.filter(
+            complaint=OuterRef("pk"), code__in=["resident_withdrew", "portal_unverified"]
+        )
+        specs.append(
+            (
+                "residents",
+                _("From residents: withdrawn or unit not in the registry"),
+                base.open().filter(Exists(from_residents)),
+                "received_at",
+                "warning",
+            )
+        )
     if user.has_perm("complaints.handle_work_order") and not user.has_perm(
         "complaints.view_all_complaints"
     ):

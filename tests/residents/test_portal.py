@@ -340,6 +340,11 @@ def test_withdraw_is_recorded_and_stops_additions(signed_in, li):
     assert signed_in.post(f"/r/c/{complaint.number}/add/", {"text": "x"}).status_code == 400
     page = signed_in.get(f"/r/c/{complaint.number}/").content.decode()
     assert "自己修好了" in page
+    # The desk sees it in a queue of its own, to close it as invalid.
+    from complaints.selectors import desk_queue
+
+    _title, waiting = desk_queue(_desk, "residents")
+    assert list(waiting) == [complaint]
 
 
 def test_csrf_is_required_on_resident_forms(clock, li):
