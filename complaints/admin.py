@@ -469,6 +469,14 @@ class ComplaintAdmin(
                 ],
             )
 
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        # Only the actions of the table, each a transition of the model: any other name in
+        # the address (``/transition/delete/``) is a page that does not exist.
+        method = getattr(self.model, transition_name, None)
+        if transition_name not in ACTIONS or not hasattr(method, "_django_fsm"):
+            raise Http404(_("No such action."))
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
     def get_fsm_transition_form(self, transition):
         action = ACTIONS.get(transition.name)
         return action.form if action else None

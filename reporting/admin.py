@@ -141,8 +141,15 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         # "?complaints=12,13" pre-selects the complaints (links on the statistics page).
         initial = super().get_changeform_initial_data(request)
-        if isinstance(initial.get("complaints"), str):
-            initial["complaints"] = [pk for pk in initial["complaints"].split(",") if pk.isdigit()]
+        # Django has split the ids already; anything not a plain id (``?complaints=abc``) is
+        # dropped rather than handed to the database.
+        wanted = initial.get("complaints")
+        if wanted is not None:
+            if isinstance(wanted, str):
+                wanted = wanted.split(",")
+            initial["complaints"] = [
+                pk for pk in wanted if isinstance(pk, str) and pk.isdigit() and len(pk) < 12
+            ]
         return initial
 
     def save_model(self, request, obj, form, change):
