@@ -3,6 +3,8 @@ the transition buttons come from django-fsm-2's admin mixin, routed to complaint
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -46,6 +48,19 @@ from .services import ServiceError
 from .timeline_text import event_text
 
 
+def _reschedule_open_complaints() -> None:
+    """Recompute the open complaints' deadlines in the background; with the broker
+    unreachable, here and now (a policy saved during a Redis outage still takes effect)."""
+    from .sla import deadlines
+    from .tasks import sla_reschedule
+
+    try:
+        sla_reschedule.delay()
+    except Exception:
+        logging.getLogger(__name__).warning("broker unreachable: rescheduling in the request")
+        deadlines.reschedule_open()
+
+
 class ReschedulesOpenComplaints:
     """Saving the policy recomputes every open complaint's deadlines, in the background, so
     a new rule applies to all of them at once rather than to each at its next step."""
@@ -64,9 +79,7 @@ class ReschedulesOpenComplaints:
         if getattr(request, "_reschedule_queued", False):
             return  # once per request (a list of office hours saves row by row)
         request._reschedule_queued = True
-        from .tasks import sla_reschedule
-
-        transaction.on_commit(sla_reschedule.delay)
+        transaction.on_commit(_reschedule_open_complaints)
         self.message_user(request, _("The deadlines of open complaints are being recomputed."))
 
 
