@@ -21,10 +21,18 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 FIELD = "form_token"
 MEMORY = dt.timedelta(days=1)
 _SHAPE = re.compile(r"^[0-9a-f]{32}$")
+
+SENT_BEFORE = _("This form was already sent and saved once; nothing was added the second time.")
+
+
+class SentBefore(Exception):
+    """Raised inside the work's transaction when :func:`claim` says the form was acted on
+    already: the transaction is undone and the caller answers with :data:`SENT_BEFORE`."""
 
 
 def new_token() -> str:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import form_tokens, selectors, services
@@ -383,10 +383,10 @@ def complaint_action(request, pk, name):
         try:
             with transaction.atomic():
                 if not form_tokens.claim(request, what=name):
-                    raise _SentBefore
+                    raise form_tokens.SentBefore
                 action.run(complaint, request.user, dict(form.cleaned_data))
-        except _SentBefore:
-            messages.info(request, SENT_BEFORE)
+        except form_tokens.SentBefore:
+            messages.info(request, form_tokens.SENT_BEFORE)
             return redirect("complaint-detail", pk=pk)
         except (ServiceError, PermissionDenied, ValidationError) as exc:
             message, status = _refusal(exc)
@@ -427,15 +427,6 @@ def complaint_confirm_page(request, pk):
     )
 
 
-class _SentBefore(Exception):
-    """The form's one-time token was used: this is a second sending of the same form."""
-
-
-SENT_BEFORE = gettext_lazy(
-    "This form was already sent and saved once; nothing was added the second time."
-)
-
-
 def post_to_service(request, pk, *, form_class, prefix, run, done, context_key):
     """A small form on the complaint page posted to one service: on success back to the page
     with ``done``'s message; on a refusal or bad input the page again, with what was typed."""
@@ -445,10 +436,10 @@ def post_to_service(request, pk, *, form_class, prefix, run, done, context_key):
         try:
             with transaction.atomic():
                 if not form_tokens.claim(request, what=prefix):
-                    raise _SentBefore
+                    raise form_tokens.SentBefore
                 run(complaint, form.cleaned_data)
-        except _SentBefore:
-            messages.info(request, SENT_BEFORE)
+        except form_tokens.SentBefore:
+            messages.info(request, form_tokens.SENT_BEFORE)
             return redirect("complaint-detail", pk=pk)
         except (ServiceError, PermissionDenied) as exc:
             messages.error(request, _refusal(exc)[0])

@@ -9,10 +9,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
+from complaints import form_tokens
 from complaints.services import ServiceError
 
 from . import services, views
@@ -152,7 +154,19 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
             ]
         return initial
 
+    # A double click on "Save" adds one corrective action: the add form carries a one-time
+    # token (templates/admin/reporting/correctiveaction/change_form.html), claimed in the
+    # admin's transaction; a second sending is undone and told so.
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except form_tokens.SentBefore:
+            self.message_user(request, form_tokens.SENT_BEFORE, level=messages.INFO)
+            return redirect("admin:reporting_correctiveaction_changelist")
+
     def save_model(self, request, obj, form, change):
+        if not change and not form_tokens.claim(request, what="corrective action"):
+            raise form_tokens.SentBefore
         services.corrective_action_save(action=obj, by=request.user)
 
     def save_related(self, request, form, formsets, change):
