@@ -20,6 +20,7 @@ from import_export.formats import base_formats
 from reporting.admin_filters import ReceivedPeriodFilter, StatisticsFigureFilter
 from residents.importing import BoundedImportMixin
 
+from . import admin_audit  # noqa: F401  (the audit trail's admin, re-registered)
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
 from .admin_exports import PersonalDataExport
