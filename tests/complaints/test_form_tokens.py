@@ -3,10 +3,14 @@ with the same one-time token, sent twice) saves once and tells the second sendin
 refused form can be corrected and sent again."""
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -155,3 +159,34 @@ def test_a_form_without_a_token_still_works(client, head, confirmed):
         assert client.post(url, {"progress-note": "在修"}).status_code == 302
         assert client.post(url, {"progress-note": "在修", FIELD: "not-a-token"}).status_code == 302
     assert not UsedFormToken.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two requests at the same moment on two connections: needs PostgreSQL "
+    "(SQLite's in-memory test database is not shared between threads)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_form_sent_twice_at_the_same_moment_is_saved_once(desk, head):
+    with time_machine.travel(f.at(2, 9), tick=False):
+        c = f.advance(f.complaint(desk, at=f.at(2, 9)), "confirmed", desk=desk, head=head)
+    url = reverse("complaint-progress", args=[c.pk])
+    data = {"progress-note": "两个窗口同时提交", FIELD: new_token()}
+    start = threading.Barrier(2)
+
+    def send(_):
+        try:
+            client = Client()
+            client.force_login(head)
+            start.wait(10)
+            return client.post(url, data).status_code
+        finally:
+            connection.close()
+
+    with time_machine.travel(f.at(2, 10), tick=True):
+        before = ComplaintEvent.objects.filter(complaint=c).count()
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(send, range(2)))
+    assert answers == [302, 302]
+    assert ComplaintEvent.objects.filter(complaint=c).count() == before + 1
+    assert UsedFormToken.objects.count() == 1
