@@ -148,6 +148,16 @@ class ResultForm(DeskForm):
 
 class ProgressForm(DeskForm):
     note = forms.CharField(label=_("progress"), widget=forms.Textarea(attrs={"rows": 2}))
+    for_resident = forms.TypedChoiceField(
+        label=_("Who reads it"),
+        choices=[("0", _("Internal note")), ("1", _("Reply to the resident"))],
+        coerce=lambda value: value == "1",
+        initial="0",
+        empty_value=False,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("A reply is shown to the resident online, signed by your department."),
+    )
 
 
 class RevisitForm(DeskForm):

@@ -28,6 +28,8 @@ EVENTS = [
     E.ESCALATION,
     E.REMINDER,
     E.ARCHIVE_REVIEW,
+    E.ASSIGNED,
+    E.REPEAT,
     E.OTHER,
 ]
 CHANNELS = [Channel.APP, Channel.EMAIL]

@@ -107,6 +107,9 @@ _MANAGEMENT = [
     "complaints.change_officehours",
     "complaints.view_dataaccess",
     "complaints.decide_manager_extensions",
+    # The wording of the text messages to residents.
+    "residents.view_messagetemplate",
+    "residents.change_messagetemplate",
     "reporting.verify_correctiveaction",
     "reporting.view_reportingsettings",
     "reporting.change_reportingsettings",

@@ -247,6 +247,26 @@ def _loss_action(p, note):
     )
 
 
+# --- the residents' side -----------------------------------------------------------------------
+@message("portal_unverified")
+def _portal_unverified(p, note):
+    where = " ".join(x for x in (p.get("property", ""), p.get("room", "")) if x) or "—"
+    sentence = _(
+        "Sent online from a phone that is not in the registry: the unit (%(where)s) is the "
+        "resident's word, not verified."
+    ) % {"where": where}
+    if p.get("matched"):
+        sentence += " " + _("It matches the registry's unit %(unit)s.") % {"unit": p["matched"]}
+    return _then(sentence, note)
+
+
+@message("resident_withdrew")
+def _resident_withdrew(p, note):
+    return _("The resident withdrew the complaint online: %(reason)s. Close it as invalid.") % {
+        "reason": note
+    }
+
+
 # --- escalations by the sweep -------------------------------------------------------------------
 @message("escalated")
 def _escalated(p, note):

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from residents.messaging.selectors import open_rating_links, recent_online_ratings
+
 from . import form_tokens, selectors, services
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
@@ -165,19 +167,16 @@ def _intake_register(request, form, intent):
             department=data["department"],
             instructions=data["instructions"],
         )
-    try:
-        registered = services.complaint_register(
-            by=request.user,
-            submission=data["submission"],
-            dispatch=dispatch,
-            unit=data["room"],
-            **{name: data[name] for name in CREATE_FIELDS},
-        )
-    except ValidationError as exc:
-        _attach_errors(form, exc)
-        return None
-    except (ServiceError, PermissionDenied) as exc:
-        form.add_error(None, _refusal(exc)[0])
+    registered = _on_form(
+        form,
+        services.complaint_register,
+        by=request.user,
+        submission=data["submission"],
+        dispatch=dispatch,
+        unit=data["room"],
+        **{name: data[name] for name in CREATE_FIELDS},
+    )
+    if registered is None:
         return None
     complaint = registered.complaint
     request.session[LAST_CHANNEL] = data["channel"]
@@ -216,22 +215,19 @@ def _intake_add_to(request, form, add_to, duplicates):
         )
         return None
     data = form.cleaned_data
-    try:
-        services.complaint_add_report(
-            complaint=target,
-            by=request.user,
-            contact_name=data["contact_name"],
-            contact_phone=data["contact_phone"],
-            description=data["description"],
-            channel=data["channel"],
-            attachments=data["attachments"],
-            submission=data["submission"],
-        )
-    except ValidationError as exc:
-        _attach_errors(form, exc)
-        return None
-    except (ServiceError, PermissionDenied) as exc:
-        form.add_error(None, _refusal(exc)[0])
+    added = _on_form(
+        form,
+        services.complaint_add_report,
+        complaint=target,
+        by=request.user,
+        contact_name=data["contact_name"],
+        contact_phone=data["contact_phone"],
+        description=data["description"],
+        channel=data["channel"],
+        attachments=data["attachments"],
+        submission=data["submission"],
+    )
+    if added is None:
         return None
     request.session[LAST_CHANNEL] = data["channel"]
     messages.success(
@@ -240,6 +236,17 @@ def _intake_add_to(request, form, add_to, duplicates):
         % {"number": target.number},
     )
     return redirect("complaint-detail", pk=target.pk)
+
+
+def _on_form(form, service, **kwargs):
+    """Call the service; a refusal goes onto the form (what was typed is kept) and gives None."""
+    try:
+        return service(**kwargs)
+    except ValidationError as exc:
+        _attach_errors(form, exc)
+    except (ServiceError, PermissionDenied) as exc:
+        form.add_error(None, _refusal(exc)[0])
+    return None
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
@@ -475,7 +482,11 @@ def complaint_progress(request, pk):
         prefix="progress",
         context_key="progress_form",
         run=lambda c, data: services.complaint_progress(complaint=c, by=request.user, **data),
-        done=lambda data: _("Progress recorded."),
+        done=lambda data: (
+            _("Reply recorded: the resident sees it online.")
+            if data.get("for_resident")
+            else _("Progress recorded.")
+        ),
     )
 
 
@@ -626,6 +637,10 @@ def revisit_queue(request):
             :QUEUE_SHOWN
         ]
     )
+    now = timezone.now()
+    links = open_rating_links([c.pk for c in complaints], now)  # the revisit online
+    for c in complaints:
+        c.rating_link = links.get(c.pk)
     call = request.GET.get("call", "")
     # One form per complaint: the same field names (the action's prefix), distinct element ids.
     # Each carries the queue after it, as shown, for "Save and next" (the next call).
@@ -649,7 +664,8 @@ def revisit_queue(request):
         "complaints/revisits.html",
         {
             "items": forms,
-            "now": timezone.now(),
+            "now": now,
+            "rated_online": recent_online_ratings(request.user, now),
             "call": int(call) if call.isdigit() and len(call) < 10 else None,
             "filters": filters.urlencode(),
             "mine": mine,

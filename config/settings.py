@@ -313,6 +313,30 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=8, minute=0),
     },
 }
+# --- Text messages to residents (docs/sms.md) ----------------------------------------------
+# console (the log), locmem (tests), http (a generic gateway), aliyun, tencent, or a dotted path.
+SMS_BACKEND = env.str("SMS_BACKEND", default="locmem" if TESTING else "console")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=5)
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+ALIYUN_SMS_ACCESS_KEY_ID = env.str("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env.str("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_REGION = env.str("ALIYUN_SMS_REGION", default="cn-hangzhou")
+ALIYUN_SMS_ENDPOINT = env.str("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+TENCENT_SMS_SECRET_ID = env.str("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env.str("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env.str("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_SIGN_NAME = env.str("TENCENT_SMS_SIGN_NAME", default="")
+TENCENT_SMS_REGION = env.str("TENCENT_SMS_REGION", default="ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env.str(
+    "TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com/"
+)
+# Unsent messages (broker down, provider down, held for the night) are queued again by beat.
+CELERY_BEAT_SCHEDULE["resident-messages"] = {
+    "task": "residents.requeue_messages",
+    "schedule": env.int("SMS_REQUEUE_SECONDS", 60),
+}
 # When the last sweep finished (for /healthz), if the cache is not shared between processes.
 # (A test run's goes in its own broker folder, removed at the end of the run.)
 SWEEP_HEARTBEAT_FILE = (BROKER_DIR if TESTING else VAR_DIR) / "sla-sweep-finished-at"
@@ -322,8 +346,10 @@ NOTIFICATION_CHANNELS = env.list(
     "NOTIFICATION_CHANNELS",
     default=["complaints.notify.InAppChannel", "complaints.notify.EmailChannel"],
 )
-# The site's own address, for the links in e-mails and group-robot posts.
+# The site's own address, for the links in e-mails and group-robot posts (and QR posters).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# The residents' side (/r/): how long a resident stays signed in after the SMS code.
+RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
 
 # LOG_FORMAT=json: one JSON object per line (for journald, Loki, ELK …); "plain" otherwise.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")

@@ -11,5 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("residents/", include("residents.urls")),
+    # The revisit online: the rating link sent by SMS (no sign-in).
+    path("r/rate/", include("residents.messaging.urls")),
+    path("r/", include("residents.portal.urls")),
     path("", include("complaints.urls")),
 ]

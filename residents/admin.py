@@ -35,18 +35,51 @@ class BuildingInline(admin.TabularInline):
     show_change_link = True
 
 
+class PosterAdminMixin:
+    """A QR poster for the residents' side on every row: a printable page and its PNG."""
+
+    def get_urls(self):
+        from django.urls import path
+
+        from .portal import views_posters
+
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/poster/",
+                self.admin_site.admin_view(views_posters.poster_page(self)),
+                name="{}_{}_poster".format(*info),
+            ),
+            path(
+                "<path:object_id>/poster.png",
+                self.admin_site.admin_view(views_posters.poster_png(self)),
+                name="{}_{}_poster_png".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("QR poster"))
+    def poster_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        info = self.opts.app_label, self.opts.model_name
+        url = reverse("admin:{}_{}_poster".format(*info), args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print"))
+
+
 @admin.register(Property)
-class PropertyAdmin(admin.ModelAdmin):
+class PropertyAdmin(PosterAdminMixin, admin.ModelAdmin):
     form = XmlSafeModelForm
-    list_display = ["name", "code", "address"]
+    list_display = ["name", "code", "address", "poster_link"]
     search_fields = ["name", "code", "address"]
     inlines = [BuildingInline]
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(PosterAdminMixin, admin.ModelAdmin):
     form = XmlSafeModelForm
-    list_display = ["__str__", "property", "number", "name"]
+    list_display = ["__str__", "property", "number", "name", "poster_link"]
     list_filter = ["property"]
     list_select_related = ["property"]
     search_fields = ["number", "name", "property__name"]
@@ -133,6 +166,7 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
         ("unit__building__property", admin.RelatedOnlyFieldListFilter),
         "relation",
         MovedOutFilter,
+        "sms_opt_out",
     ]
     search_fields = ["name"]
     search_help_text = ROOM_SEARCH_HELP
@@ -140,6 +174,7 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
     fieldsets = [
         (None, {"fields": ["unit", "name", "relation"]}),
         (_("Contact"), {"fields": ["phone", "phone_alt"]}),
+        (_("Text messages"), {"fields": ["language", "sms_opt_out"]}),
         (_("Dates"), {"fields": ["moved_in", "moved_out"]}),
         (None, {"fields": ["notes"]}),
     ]
@@ -188,3 +223,6 @@ class ResidentAdmin(PersonalDataExport, BoundedImportMixin, ImportExportModelAdm
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Resident) -> str:
         return mask_phone(obj.phone)
+
+
+from .messaging import admin as messaging_admin  # noqa: E402,F401  (registers its models)

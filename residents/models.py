@@ -198,6 +198,20 @@ class Resident(models.Model):
     moved_in = models.DateField(_("moved in"), null=True, blank=True)
     moved_out = models.DateField(_("moved out"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    language = models.CharField(
+        _("language of messages"),
+        max_length=8,
+        choices=[("zh-hans", _("Simplified Chinese")), ("en", _("English"))],
+        default="zh-hans",
+    )
+    sms_opt_out = models.BooleanField(
+        _("no text messages"),
+        default=False,
+        help_text=_(
+            "The resident asked not to receive text messages about complaints "
+            "(sign-in codes they ask for still go)."
+        ),
+    )
 
     objects = ResidentQuerySet.as_manager()
 
@@ -222,3 +236,56 @@ class Resident(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class SignInCode(models.Model):
+    """One one-time code sent by SMS to sign in on the residents' side (only its hash is kept).
+
+    The rows are also the sending log the limits count (per phone and per client address),
+    so the limits hold across processes without a shared cache."""
+
+    phone = PhoneNumberField(_("phone"), region="CN")
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="residents_code_phone_sent"),
+            models.Index(fields=["client_ip", "created_at"], name="residents_code_ip_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# The messages to residents live in their own module; importing them here makes them the
+# residents app's tables.
+from .messaging.models import (  # noqa: E402
+    MessageEvent,
+    MessageLanguage,
+    MessageTemplate,
+    RatingLink,
+    ResidentMessage,
+)
+
+__all__ = [
+    "Building",
+    "MessageEvent",
+    "MessageLanguage",
+    "MessageTemplate",
+    "Property",
+    "RatingLink",
+    "Resident",
+    "ResidentMessage",
+    "SignInCode",
+    "Unit",
+    "mask_phone",
+    "parse_room",
+]

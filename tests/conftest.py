@@ -90,6 +90,19 @@ def _tasks_run_inline_unless_a_worker_is_started(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """The text messages the test SMS backend "sent" (like ``mail.outbox``), empty at the start
+    of every test; ``locmem.failure`` makes the provider refuse everything while set."""
+    from residents.messaging.backends import locmem
+
+    locmem.outbox.clear()
+    locmem.failure.clear()
+    yield locmem.outbox
+    locmem.outbox.clear()
+    locmem.failure.clear()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove this run's private broker folder."""
     import shutil

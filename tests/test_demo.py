@@ -33,6 +33,7 @@ def test_the_demo_loads_and_loads_again_without_change(
     assert first >= 60 and Complaint.objects.count() == first  # safe to run again
     # Its history reaches nobody: no delivery queued, every notification marked delivered.
     assert queued == [] and not Notification.objects.filter(delivered_at__isnull=True).exists()
+    assert not Notification.objects.filter(read_at__isnull=True).exists()  # the bell starts empty
     assert (
         Complaint.objects.filter(state="closed", validity="valid")
         .exclude(archive_summary="")

@@ -4,9 +4,9 @@ Each URL pattern (the same walk as :mod:`tests.test_permission_matrix`, with its
 objects) is requested as a superuser and as a department head.  First plainly, to learn which
 GET parameters the page reads (every ``request.GET`` look-up is recorded) and which its links
 and search forms carry (admin filters, the date drill-down, sorting, paging); then each of
-those parameters is sent, one at a time, a huge number, a negative one, an unknown choice, a
-malformed date, a very long string and a non-number, and the whole query once with NUL
-characters.  Path parameters get the same treatment (a huge id, zero, an unknown name).
+those parameters is sent, one at a time, a huge number, an unknown choice, a malformed date
+and a very long string, and the whole query once with NUL characters.  Path parameters get
+the same treatment (a huge id, zero, an unknown name).
 Nothing may answer 500; a NUL answers 400 with a clear message.
 
 Besides the walk, the bad inputs found by probing the site are each pinned down with the
@@ -33,13 +33,13 @@ pytestmark = pytest.mark.django_db
 ROLES = ["superuser", "department_head"]
 
 HUGE = "99999999999999999999"
+# Four kinds, each parameter one at a time (a non-number is the unknown choice; a negative
+# number adds little beyond the huge one and would make the walk a third longer).
 BAD_VALUES = {
     "huge": HUGE,
-    "negative": "-1",
     "choice": "no-such-choice",
     "date": "2026-13-45",
     "long": "长" * 3000,
-    "text": "abc",
 }
 NUL = "a\x00b"
 

@@ -52,6 +52,7 @@ from complaints.models import (
     WorkOrder,
 )
 from reporting.models import CorrectiveAction, MonthlyReportDispatch, ReportingSettings
+from residents.models import MessageTemplate, ResidentMessage
 from tests.complaints import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +196,8 @@ def world(db):
         "residents.building": complaint.resident.unit.building,
         "residents.property": complaint.resident.unit.building.property,
         "auditlog.logentry": LogEntry.objects.get_for_object(complaint).first(),
+        "residents.messagetemplate": MessageTemplate.objects.order_by("pk").first(),
+        "residents.residentmessage": ResidentMessage.objects.order_by("pk").first(),
         **_login_records(),
     }
     return World(
@@ -277,6 +280,8 @@ def fill(route: str, world: World) -> str:
         "app_label": "complaints",
         "url": "complaints/nothing-here/",
         "job": "0" * 32,  # a background import that does not exist (or is not this user's)
+        "number": world.complaint.number,  # the residents' side names complaints by number
+        "token": "not-a-rating-link",
     }
 
     def one(match):
@@ -300,6 +305,8 @@ def observe(client, url: str) -> str:
     target = response["Location"]
     if target.startswith(("/login/", "/admin/login/")):
         return "L"
+    if target.startswith("/r/sign-in/"):
+        return "R"
     if target.startswith(url):  # the admin's bare object URL, to its change page
         return f"{status}>{client.get(target).status_code}"
     return str(status)
@@ -307,7 +314,9 @@ def observe(client, url: str) -> str:
 
 # --- the table ------------------------------------------------------------------------------------
 # One row per URL (its name, or its route when it has none); one column per role, in the order
-# of ROLES.  ``L``: redirected to a login page.  ``302>404``: the admin's bare object URL, which
+# of ROLES.  ``L``: redirected to a login page.  ``R``: redirected to the residents' sign-in
+# (a staff login is not a resident session; residents are a visitor of their own, see
+# test_a_resident_session_reaches_what_an_anonymous_visitor_does).  ``302>404``: the admin's bare object URL, which
 # redirects to the change page, which answers 404.  The department head is engineering's; every
 # object in a URL is security's.
 #                                                   anon    desk    night   superv  head    manager GM
@@ -345,6 +354,10 @@ EXPECTED: dict[str, str] = {
     "admin:residents_property_delete": "L       L       403     403     403     403     403",
     "admin:residents_property_change": "L       L       200     200     200     200     200",
     "admin/residents/property/<path:object_id>/": "L       L       302>200 302>200 302>200 302>200 302>200",
+    "admin:residents_property_poster": "L       L       200     200     200     200     200",
+    "admin:residents_property_poster_png": "L       L       200     200     200     200     200",
+    "admin:residents_building_poster": "L       L       200     200     200     200     200",
+    "admin:residents_building_poster_png": "L       L       200     200     200     200     200",
     "admin:residents_building_changelist": "L       L       200     200     200     200     200",
     "admin:residents_building_add": "L       L       403     403     403     403     403",
     "admin:residents_building_history": "L       L       200     200     200     200     200",
@@ -367,6 +380,19 @@ EXPECTED: dict[str, str] = {
     "admin:residents_resident_delete": "L       L       403     403     403     403     403",
     "admin:residents_resident_change": "L       L       200     200     200     200     200",
     "admin/residents/resident/<path:object_id>/": "L       L       302>200 302>200 302>200 302>200 302>200",
+    "admin:residents_messagetemplate_changelist": "L       L       403     403     403     200     200",
+    "admin:residents_messagetemplate_add": "L       L       403     403     403     403     403",
+    "admin:residents_messagetemplate_history": "L       L       403     403     403     200     200",
+    "admin:residents_messagetemplate_delete": "L       L       403     403     403     403     403",
+    "admin:residents_messagetemplate_change": "L       L       403     403     403     200     200",
+    "admin/residents/messagetemplate/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
+    # The outbox of text messages to residents: superusers only (phone numbers, links).
+    "admin:residents_residentmessage_changelist": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_add": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_history": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_delete": "L       L       403     403     403     403     403",
+    "admin:residents_residentmessage_change": "L       L       403     403     403     403     403",
+    "admin/residents/residentmessage/<path:object_id>/": "L       L       302>403 302>403 302>403 302>403 302>403",
     "admin:complaints_department_changelist": "L       L       200     200     403     200     200",
     "admin:complaints_department_add": "L       L       403     403     403     403     403",
     "admin:complaints_department_history": "L       L       200     200     403     200     200",
@@ -501,6 +527,16 @@ EXPECTED: dict[str, str] = {
     "admin:app_list": "L       L       200     200     200     200     200",
     "admin/(?P<url>.*)$": "L       L       404     404     404     404     404",
     "residents:search": "L       200     200     200     200     200     200",
+    # The residents' side: sign-in is public (staff see a notice to log out of the desk);
+    # everything else needs a resident session, which no staff login is.
+    "portal:home": "R       R       R       R       R       R       R",
+    "portal:sign-in": "200     200     200     200     200     200     200",
+    "portal:sign-in-code": "R       R       R       R       R       R       R",
+    "portal:sign-out": "405     405     405     405     405     405     405",
+    "portal:submit": "R       R       R       R       R       R       R",
+    "portal:complaint": "R       R       R       R       R       R       R",
+    "portal:complaint-add": "405     405     405     405     405     405     405",
+    "portal:complaint-withdraw": "405     405     405     405     405     405     405",
     "home": "L       200     200     200     200     200     200",
     "complaint-list": "L       200     200     200     200     200     200",
     "complaint-intake": "L       200     200     200     403     200     200",
@@ -535,10 +571,33 @@ EXPECTED: dict[str, str] = {
     "saved-view-delete": "L       405     405     405     405     405     405",
     "work-orders": "L       403     403     403     200     200     200",
     "work-order-sign": "L       405     405     405     405     405     405",
+    # The rating link sent by SMS: no sign-in; an unknown token is a clear 404 page for all.
+    "rating:rate": "404     404     404     404     404     404     404",
 }
 
 # Answer without signing in (everything else sends an anonymous visitor to a login page).
-PUBLIC = {"set_language", "login", "logout", "admin:login", "admin:logout", "healthz"}
+PUBLIC = {
+    "set_language",
+    "login",
+    "logout",
+    "admin:login",
+    "admin:logout",
+    "healthz",
+    "rating:rate",
+}
+# The residents' side answers these without a resident session; the rest of it sends anybody
+# without one (anonymous or staff) to the residents' sign-in (``R``).
+RESIDENT_PUBLIC = {
+    "portal:sign-in",
+    "portal:sign-out",
+    "portal:complaint-add",
+    "portal:complaint-withdraw",
+}
+
+
+def is_resident_side(key: str) -> bool:
+    return key.startswith("portal:")
+
 
 # The parameters that name an object of security, and the admin models whose objects belong
 # to a complaint: for these URLs the head of engineering must get 404, or 403 where the page
@@ -590,7 +649,12 @@ def test_the_table_keeps_the_rules():
         row = expected(key)
         if "500" in row.values():
             broken.append(f"{key}: 500 is never expected")
-        if key not in PUBLIC and row[ANONYMOUS] != "L":
+        if is_resident_side(key):
+            if key not in RESIDENT_PUBLIC and row[ANONYMOUS] != "R":
+                broken.append(f"{key}: anonymous must be sent to the residents' sign-in")
+            if len(set(row.values())) != 1:
+                broken.append(f"{key}: a staff login must get what anonymous gets here")
+        elif key not in PUBLIC and row[ANONYMOUS] != "L":
             broken.append(f"{key}: anonymous must be sent to log in, not {row[ANONYMOUS]}")
         if names_another_departments_object(route) and row["department_head"] not in NOT_THERE:
             broken.append(
@@ -705,5 +769,58 @@ def test_post_as_another_department_is_refused_and_changes_nothing(world):
                 wrong.append(f"POST {url} ({key}) as engineering's head: {status}")
         # Marking someone else's notification read: answered, but nothing changes.
         client.post("/notifications/read/", {"id": [world.notification.pk]})
+    assert not wrong, "\n".join(wrong)
+    assert _fingerprint() == before
+
+
+# --- residents: a visitor of their own ------------------------------------------------------------
+def _as_resident(client, phone: str) -> None:
+    """Give ``client`` a resident session for ``phone`` (what the SMS sign-in leaves)."""
+    from django.conf import settings
+
+    from residents.portal import session as portal_session
+
+    client.logout()
+    session = client.session
+    until = NOW.timestamp() + settings.RESIDENT_SESSION_DAYS * 86400
+    session[portal_session.KEY] = {"phone": phone, "until": until}
+    session.save()
+
+
+def test_a_resident_session_reaches_what_an_anonymous_visitor_does(world):
+    """Staff pages and the admin: a resident is anonymous there (never a Django user)."""
+    client = Client(raise_request_exception=False)
+    wrong = []
+    with time_machine.travel(NOW, tick=False):
+        _as_resident(client, world.complaint.contact_phone.as_e164)
+        for key, route, _pattern in all_urls():
+            if key not in EXPECTED or is_resident_side(key):
+                continue
+            url = fill(route, world)
+            got, want = observe(client, url), expected(key)[ANONYMOUS]
+            if got != want:
+                wrong.append(f"GET {url} ({key}) as a resident: {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_residents_side_with_another_residents_ids_is_404_and_changes_nothing(world):
+    client = Client(raise_request_exception=False)
+    wrong = []
+    before = _fingerprint()
+    with time_machine.travel(NOW, tick=False):
+        owner = Client(raise_request_exception=False)
+        _as_resident(owner, world.complaint.contact_phone.as_e164)
+        assert owner.get(f"/r/c/{world.complaint.number}/").status_code == 200
+        _as_resident(client, "+8613600009999")  # signed in, but not this complaint's
+        for key, route, _pattern in all_urls():
+            if not is_resident_side(key) or "<" not in route:
+                continue
+            url = fill(route, world)
+            status = client.get(url).status_code
+            if status not in (404, 405):
+                wrong.append(f"GET {url} ({key}) as another resident: {status}")
+            status = client.post(url, {"text": "x", "reason": "x"}).status_code
+            if status != 404:
+                wrong.append(f"POST {url} ({key}) as another resident: {status}")
     assert not wrong, "\n".join(wrong)
     assert _fingerprint() == before

@@ -92,6 +92,17 @@ class ComplaintQuerySet(models.QuerySet):
             | Q(work_orders__department_id=profile.department_id)
         ).distinct()
 
+    def of_resident(self, phone) -> ComplaintQuerySet:
+        """The residents' side's one visibility rule: the complaints a signed-in phone
+        submitted or gave as its contact, and those registered for a current resident of
+        the registry with that phone.  Nothing for an empty phone."""
+        if not phone:
+            return self.none()
+        from residents.models import Resident
+
+        residents = Resident.objects.current().filter(Q(phone=phone) | Q(phone_alt=phone))
+        return self.filter(Q(contact_phone=phone) | Q(resident__in=residents.values("pk")))
+
     def open(self) -> ComplaintQuerySet:
         return self.exclude(state=Complaint.State.CLOSED)
 

@@ -28,6 +28,12 @@ class Category(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)
+    resident_label = models.CharField(
+        _("label for residents"),
+        max_length=60,
+        blank=True,
+        help_text=_("How residents say it, on the residents' form; empty: the name."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_urgent = models.BooleanField(
         _("urgent"),
@@ -64,6 +70,11 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def resident_name(self) -> str:
+        """What the residents' form calls it."""
+        return self.resident_label or self.name
 
     @property
     def proposed_department_id(self) -> int | None:

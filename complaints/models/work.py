@@ -265,6 +265,9 @@ class ComplaintEvent(models.Model):
         related_name="events",
         verbose_name=_("work order"),
     )
+    # A note staff wrote as a reply to the resident (or what the resident wrote themselves
+    # on the residents' side): shown on "My complaints".  Everything else is internal.
+    for_resident = models.BooleanField(_("shown to the resident"), default=False)
 
     objects = ComplaintOwnedManager()
 

@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from residents.messaging import complaint_event as tell_resident
+
 from .. import permissions as perms
 from .. import policies
 from ..models import (
@@ -262,8 +264,12 @@ def complaint_create(
     is_urgent: bool = False,
     forwarded_by: str = "",
     reached_government: bool = False,
+    owned: bool = True,
 ) -> Complaint:
-    """Register a complaint as received; nothing is saved if any part of it is invalid."""
+    """Register a complaint as received; nothing is saved if any part of it is invalid.
+
+    ``owned=False`` leaves it without a follow-up owner (a complaint the residents' side
+    received: nobody at the desk has taken it yet; the supervisors stand in)."""
     if not perms.can_register(by):
         raise PermissionDenied(_("You may not register complaints."))
     received_at = received_at or timezone.now()
@@ -291,7 +297,7 @@ def complaint_create(
         received_at=received_at,
         clocks_started_at=received_at,
         is_urgent=is_urgent,
-        owner=by,  # 首问负责: whoever receives it owns it
+        owner=by if owned else None,  # 首问负责: whoever receives it owns it
         forwarded_by=forwarded_by if channel == Complaint.Channel.FORWARDED else "",
         reached_government=reached_government or forwarded_by == Complaint.Forwarder.GOVERNMENT,
     )
@@ -319,6 +325,7 @@ def complaint_create(
     from ..sla import deadlines
 
     deadlines.schedule(complaint)
+    tell_resident(complaint, "received")
     if complaint.economic_loss is not None:
         # The reporting app owns corrective actions and the loss threshold; imported here,
         # at run time, because it builds on this app.

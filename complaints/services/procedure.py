@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from residents.messaging import complaint_event as tell_resident
+
 from .. import permissions as perms
 from .. import policies
 from ..messages import facts
@@ -65,6 +67,7 @@ def hand_up(complaint: Complaint, *, by, why: str, words: str) -> str:
         event=NotificationEvent.HANDED_UP,
         params=facts(complaint, reason=reason, due=complaint.resolve_due_at),
     )
+    tell_resident(complaint, "handed_up")
     return role
 
 

@@ -24,6 +24,7 @@ def record_event(
     to_state: str = "",
     work_order=None,
     at: dt.datetime | None = None,
+    for_resident: bool = False,
 ):
     from ..timeline_text import MESSAGES
 
@@ -40,4 +41,5 @@ def record_event(
         to_state=to_state,
         work_order=work_order,
         at=at or timezone.now(),
+        for_resident=for_resident,
     )

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
+from residents.messaging import complaint_event as tell_resident
+
 from .. import permissions as perms
 from .. import policies
 from ..models import Complaint, ComplaintEvent, Revisit, WorkOrder
@@ -122,6 +124,9 @@ def complaint_confirm(
         complaint.severity, special=complaint.is_special, group=complaint.is_group
     )
     from_state = _run_transition(complaint, "confirm", by=by)
+    if complaint.owner_id is None:
+        # Received online (nobody at the desk took it yet): whoever confirms it owns it.
+        complaint.owner = by
     _save(complaint)
     record_event(
         complaint,
@@ -209,6 +214,8 @@ def _dispatch(*, complaint, department, by, instructions="", rework=False) -> Wo
     )
     deadlines.schedule(complaint, now=now)
     notices.work_order_arrived(order=order, complaint=complaint, redispatched=current is not None)
+    if current is None or rework:
+        tell_resident(complaint, "dispatched")
     return order
 
 
@@ -264,12 +271,19 @@ def complaint_investigate(*, complaint: Complaint, by, plan: str) -> Complaint:
         work_order=complaint.active_work_order,
     )
     deadlines.schedule(complaint)
+    if complaint.severity == Complaint.Severity.MAJOR:
+        tell_resident(complaint, "answered")
     return complaint
 
 
 @transaction.atomic
-def complaint_progress(*, complaint: Complaint, by, note: str) -> ComplaintEvent:
-    """A progress report (the departments report daily on every open work order)."""
+def complaint_progress(
+    *, complaint: Complaint, by, note: str, for_resident: bool = False
+) -> ComplaintEvent:
+    """A progress report (the departments report daily on every open work order).
+
+    ``for_resident``: a reply to the resident, shown on the residents' side (under the
+    writer's department, never their name); otherwise an internal note."""
     note = _require_text(note, _("Write what progress was made."))
     if not complaint.is_open:
         raise ServiceError(_("This complaint is closed; reopen it to add progress."))
@@ -281,6 +295,7 @@ def complaint_progress(*, complaint: Complaint, by, note: str) -> ComplaintEvent
         by=by,
         note=note,
         work_order=complaint.active_work_order,
+        for_resident=for_resident,
     )
 
 
@@ -298,6 +313,7 @@ def complaint_resolve(*, complaint: Complaint, by, result: str) -> Complaint:
     _transition_event(complaint, from_state, by=by, note=complaint.result_note, work_order=order)
     deadlines.schedule(complaint)  # resolution clocks stop; the revisit clock starts
     notices.complaint_resolved(complaint=complaint)
+    tell_resident(complaint, "resolved")
     return complaint
 
 
@@ -391,6 +407,7 @@ def complaint_close(*, complaint: Complaint, by, summary: str = "") -> Complaint
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=summary)
     deadlines.schedule(complaint)
+    tell_resident(complaint, "closed")
     return complaint
 
 
@@ -404,6 +421,7 @@ def complaint_close_invalid(*, complaint: Complaint, by, explanation: str = "") 
     _save(complaint)
     _transition_event(complaint, from_state, by=by, note=complaint.explanation)
     deadlines.schedule(complaint)
+    tell_resident(complaint, "closed")
     return complaint
 
 

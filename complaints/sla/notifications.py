@@ -92,6 +92,11 @@ def held_deliveries():
         _held.reset(token)
 
 
+def deliveries_held() -> bool:
+    """Inside :func:`held_deliveries` (other outboxes ask, e.g. the residents' messages)."""
+    return _held.get()
+
+
 def queue_after_commit(ids: list[int], queue=None) -> None:
     """After the commit, hand ``ids`` to ``queue`` (the notifications' by default)."""
     if ids and not _held.get():

@@ -162,6 +162,16 @@ class Shooter:
         page = self.log_in("eng_head", lang)
         page.goto(self.url("/work-orders/"))
         self.shoot(page, "work-orders", lang)
+        page.goto(self.url("/notifications/"))
+        self.shoot(page, "notifications", lang, full_page=False)
+        page.goto(self.url("/notifications/settings/"))
+        self.shoot(page, "notification-settings", lang)
+        page.context.close()
+
+    def supervisor(self, lang: str) -> None:
+        page = self.log_in("supervisor", lang)
+        page.goto(self.url("/escalations/"))
+        self.shoot(page, "escalations", lang, full_page=False)
         page.context.close()
 
     def run(self) -> None:
@@ -175,6 +185,7 @@ class Shooter:
             print(f"{lang}:")
             self.front_desk(page, lang)
             self.department_head(lang)
+            self.supervisor(lang)
             page.context.close()
 
 

@@ -127,6 +127,10 @@ def test_head_signs_investigates_adds_photos_and_resolves_on_a_phone(live_server
     page = phone(head)
     page.goto(f"{url}/work-orders/")
     fits_the_screen(page)
+    # The bell stays in the bar on a phone (the menu folds away), with the two new work orders.
+    bell = page.get_by_test_id("notifications-phone")
+    on_the_first_screen(bell)
+    expect(bell).to_contain_text("2")
     card = page.get_by_test_id(f"order-{number}")
     expect(card.get_by_test_id("countdown")).to_contain_text(re.compile(r"还剩|已超时"))
     sign = card.get_by_test_id("sign")

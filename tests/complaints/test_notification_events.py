@@ -350,3 +350,10 @@ def test_mark_one_a_group_or_all_read(desk, head):
     assert Notification.objects.get(pk=stranger.pk).read_at is not None
     response = client.post("/notifications/read/", {"next": "https://evil.example/"})
     assert response["Location"] == "/notifications/"
+
+
+def test_every_event_can_be_chosen_on_the_settings_page():
+    """A new kind of notification must not be forgotten on the preference page."""
+    from complaints import preferences
+
+    assert set(preferences.EVENTS) == set(Notification.Event.values)

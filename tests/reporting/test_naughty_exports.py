@@ -120,6 +120,7 @@ def test_registry_admin_form_removes_forbidden_characters(client, django_user_mo
             "phone": "",
             "phone_alt": "",
             "notes": "备注\x1f\uffff 😀 \u202e",
+            "language": "zh-hans",
         },
     )
 

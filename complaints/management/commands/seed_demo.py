@@ -29,6 +29,7 @@ class Command(BaseCommand):
             raise SystemExit(2)
         # The history is written quietly: its notifications are marked delivered, never queued
         # (no e-mail for months-old events, and no backlog ahead of the first real sweep).
+        before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with held_deliveries():
             prop = seed_registry()
             users = seed_staff()
@@ -38,7 +39,11 @@ class Command(BaseCommand):
             # Escalate the demo's history now, so that what the running beat escalates next
             # is what falls due after start-up.
             sla_sweep()
-        Notification.objects.filter(delivered_at__isnull=True).update(delivered_at=timezone.now())
+        # ... and read: the bell starts empty and counts what the running beat raises next
+        # (only what this run wrote: a second `make run` leaves real messages unread).
+        now = timezone.now()
+        Notification.objects.filter(delivered_at__isnull=True).update(delivered_at=now)
+        Notification.objects.filter(pk__gt=before, read_at__isnull=True).update(read_at=now)
         self.stdout.write(
             _(
                 "Demo data ready: %(property)s, %(residents)d residents, %(users)d users, "
