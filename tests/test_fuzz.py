@@ -1,13 +1,13 @@
 """Bad input never gives a 500: every URL of the project, fed what an attacker would type.
 
 Each URL pattern (the same walk as :mod:`tests.test_permission_matrix`, with its world of
-objects) is requested as a superuser and as a department head.  First plainly, to learn which
-GET parameters the page reads (every ``request.GET`` look-up is recorded) and which its links
-and search forms carry (admin filters, the date drill-down, sorting, paging); then each of
-those parameters is sent, one at a time, a huge number, an unknown choice, a malformed date
-and a very long string, and the whole query once with NUL characters.  Path parameters get
-the same treatment (a huge id, zero, an unknown name).
-Nothing may answer 500; a NUL answers 400 with a clear message.
+objects) is requested as a superuser, as a department head and as a resident signed in on the
+residents' side.  First plainly, to learn which GET parameters the page reads (every
+``request.GET`` look-up is recorded) and which its links and search forms carry (admin
+filters, the date drill-down, sorting, paging); then each of those parameters is sent, one at
+a time, a huge number, an unknown choice, a malformed date and a very long string, and the
+whole query once with NUL characters.  Path parameters get the same treatment (a huge id,
+zero, an unknown name).  Nothing may answer 500; a NUL answers 400 with a clear message.
 
 Besides the walk, the bad inputs found by probing the site are each pinned down with the
 answer they must get.
@@ -16,6 +16,7 @@ answer they must get.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -30,7 +31,7 @@ from tests.test_permission_matrix import world as world
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["superuser", "department_head"]
+ROLES = ["superuser", "department_head", "resident"]
 
 HUGE = "99999999999999999999"
 # Four kinds, each parameter one at a time (a non-number is the unknown choice; a negative
@@ -98,6 +99,17 @@ def parameters_offered(page: str, url: str) -> set[str]:
 # --- the walk ---------------------------------------------------------------------------------------
 def _client_as(w, role) -> Client:
     client = Client(raise_request_exception=False)
+    if role == "resident":
+        # The complainant, signed in on the residents' side (/r/) with the verified phone.
+        from residents.portal import session as portal_session
+
+        session = client.session
+        session[portal_session.KEY] = {
+            "phone": str(w.complaint.contact_phone),
+            "until": (NOW + dt.timedelta(days=30)).timestamp(),
+        }
+        session.save()
+        return client
     client.force_login(w.users[role])
     return client
 
@@ -142,6 +154,7 @@ def test_no_url_answers_500_to_bad_input(fuzz_world, role):
     w = fuzz_world
     client = _client_as(w, role)
     failures = []
+    reached = []
 
     def check(response, what):
         if response.status_code == 500:  # (/healthz's 503 says the world has no sweep yet)
@@ -159,6 +172,7 @@ def test_no_url_answers_500_to_bad_input(fuzz_world, role):
             check(response, f"GET {url} ({key})")
             if response.status_code != 200:
                 continue  # refused or redirected: its parameters are never read
+            reached.append(route)
             names = set(read)
             if response.get("Content-Type", "").startswith("text/html"):
                 page = response.content.decode(errors="replace")
@@ -176,6 +190,9 @@ def test_no_url_answers_500_to_bad_input(fuzz_world, role):
                         f"GET {url} with NUL in {sorted(names)}: {response.status_code}"
                     )
     assert not failures, "\n".join(failures)
+    # The walk reached the pages of the role (a broken sign-in would fuzz only redirects).
+    own = "r/" if role == "resident" else "admin/"
+    assert any(route.startswith(own) for route in reached), reached
 
 
 # --- the bad inputs found by probing, each with its answer -------------------------------------------
