@@ -54,6 +54,7 @@ def test_a_resident_changed_in_the_admin_is_audited_with_the_numbers_masked(clie
             "unit": resident.unit_id,
             "name": "王伟",
             "relation": resident.relation,
+            "language": resident.language,
             "phone": "+8613900004321",
             "phone_alt": "",
             "moved_in": "",
@@ -135,18 +136,21 @@ def test_the_audit_address_is_not_taken_from_a_forged_header(client, desk, setti
     supervisor = f.staff("supervisor")
     resident = f.resident(name="李雷")
     client.force_login(supervisor)
-    client.post(
+    changed = client.post(
         reverse("admin:residents_resident_change", args=[resident.pk]),
         {
             "unit": resident.unit_id,
             "name": "李雷",
             "relation": resident.relation,
+            "language": resident.language,
             "phone": "+8613812345679",
         },
         HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
+    assert changed.status_code == 302
     entry = entries_of(resident)[-1]
-    assert entry.remote_addr != "203.0.113.9"
+    assert entry.action == LogEntry.Action.UPDATE and entry.actor == supervisor
+    assert entry.remote_addr == "127.0.0.1"  # the connection's, not the forged header's
 
 
 def test_logins_and_exports_are_on_record(client):
