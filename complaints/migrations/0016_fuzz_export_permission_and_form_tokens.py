@@ -7,31 +7,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0015_portal_for_resident'),
+        ("complaints", "0015_portal_for_resident"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='complaint',
-            options={'ordering': ['-received_at', '-id'], 'permissions': [('view_all_complaints', 'Can see the complaints of every department'), ('confirm_complaint', 'Can confirm, classify and dispatch complaints'), ('handle_work_order', "Can sign for and handle own department's work orders"), ('handle_any_work_order', "Can handle any department's work orders"), ('revisit_complaint', 'Can revisit resolved complaints'), ('close_complaint', 'Can close complaints'), ('archive_complaint', 'Can review and archive complaints (审核归档)'), ('reopen_complaint', 'Can reopen closed complaints'), ('export_personal_data', 'Can export lists of complaints and residents (personal data)')], 'verbose_name': 'complaint', 'verbose_name_plural': 'complaints'},
+            name="complaint",
+            options={
+                "ordering": ["-received_at", "-id"],
+                "permissions": [
+                    ("view_all_complaints", "Can see the complaints of every department"),
+                    ("confirm_complaint", "Can confirm, classify and dispatch complaints"),
+                    ("handle_work_order", "Can sign for and handle own department's work orders"),
+                    ("handle_any_work_order", "Can handle any department's work orders"),
+                    ("revisit_complaint", "Can revisit resolved complaints"),
+                    ("close_complaint", "Can close complaints"),
+                    ("archive_complaint", "Can review and archive complaints (审核归档)"),
+                    ("reopen_complaint", "Can reopen closed complaints"),
+                    (
+                        "export_personal_data",
+                        "Can export lists of complaints and residents (personal data)",
+                    ),
+                ],
+                "verbose_name": "complaint",
+                "verbose_name_plural": "complaints",
+            },
         ),
         migrations.CreateModel(
-            name='UsedFormToken',
+            name="UsedFormToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, verbose_name='token')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('what', models.CharField(blank=True, max_length=100, verbose_name='what')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, verbose_name="token")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                ("what", models.CharField(blank=True, max_length=100, verbose_name="what")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'used form token',
-                'verbose_name_plural': 'used form tokens',
-                'indexes': [models.Index(fields=['at'], name='form_token_at')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'token'), name='form_token_once_per_user')],
+                "verbose_name": "used form token",
+                "verbose_name_plural": "used form tokens",
+                "indexes": [models.Index(fields=["at"], name="form_token_at")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "token"), name="form_token_once_per_user"
+                    )
+                ],
             },
         ),
     ]
