@@ -3,6 +3,8 @@ the transition buttons come from django-fsm-2's admin mixin, routed to complaint
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -18,6 +20,7 @@ from import_export.formats import base_formats
 from reporting.admin_filters import ReceivedPeriodFilter, StatisticsFigureFilter
 from residents.importing import BoundedImportMixin
 
+from . import admin_audit  # noqa: F401  (the audit trail's admin, re-registered)
 from . import permissions as perms
 from .actions import ACTIONS, available_actions
 from .admin_exports import PersonalDataExport
@@ -46,6 +49,19 @@ from .services import ServiceError
 from .timeline_text import event_text
 
 
+def _reschedule_open_complaints() -> None:
+    """Recompute the open complaints' deadlines in the background; with the broker
+    unreachable, here and now (a policy saved during a Redis outage still takes effect)."""
+    from .sla import deadlines
+    from .tasks import sla_reschedule
+
+    try:
+        sla_reschedule.delay()
+    except Exception:
+        logging.getLogger(__name__).warning("broker unreachable: rescheduling in the request")
+        deadlines.reschedule_open()
+
+
 class ReschedulesOpenComplaints:
     """Saving the policy recomputes every open complaint's deadlines, in the background, so
     a new rule applies to all of them at once rather than to each at its next step."""
@@ -64,9 +80,7 @@ class ReschedulesOpenComplaints:
         if getattr(request, "_reschedule_queued", False):
             return  # once per request (a list of office hours saves row by row)
         request._reschedule_queued = True
-        from .tasks import sla_reschedule
-
-        transaction.on_commit(sla_reschedule.delay)
+        transaction.on_commit(_reschedule_open_complaints)
         self.message_user(request, _("The deadlines of open complaints are being recomputed."))
 
 
@@ -468,6 +482,14 @@ class ComplaintAdmin(
                     FSMTransitionContext(name=a.name, label=a.label) for a in actions
                 ],
             )
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        # Only the actions of the table, each a transition of the model: any other name in
+        # the address (``/transition/delete/``) is a page that does not exist.
+        method = getattr(self.model, transition_name, None)
+        if transition_name not in ACTIONS or not hasattr(method, "_django_fsm"):
+            raise Http404(_("No such action."))
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
 
     def get_fsm_transition_form(self, transition):
         action = ACTIONS.get(transition.name)

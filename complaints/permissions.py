@@ -87,6 +87,12 @@ def can_reveal_phone(user, complaint=None) -> bool:
     return can_revisit(user, complaint)
 
 
+def can_export(user) -> bool:
+    """Take a list of complaints, work orders or residents away as a spreadsheet (the pages'
+    exports and the admin's): a supervisor and above, whatever the phones' masking."""
+    return user.has_perm("complaints.export_personal_data")
+
+
 def can_close(user, complaint=None) -> bool:
     """Take part in archiving: the desk proposes it (or closes, where the desk policy lets
     the desk archive), a supervisor or higher reviews and closes (see :func:`can_archive`)."""

@@ -84,6 +84,9 @@ _SUPERVISOR = [
     "complaints.view_clock",
     "complaints.decide_supervisor_extensions",
     "complaints.archive_complaint",
+    # Lists of complaints and residents as spreadsheets (personal data leaving the system):
+    # a supervisor and above; every export is recorded (complaints.models.DataAccess).
+    "complaints.export_personal_data",
     "reporting.view_monthly_statistics",
     "reporting.view_correctiveaction",
     "reporting.add_correctiveaction",
@@ -111,6 +114,8 @@ _MANAGEMENT = [
     "reporting.view_reportingsettings",
     "reporting.change_reportingsettings",
     "reporting.view_monthlyreportdispatch",
+    # Who changed what, old and new values (django-auditlog, see complaints.audit), read-only.
+    "auditlog.view_logentry",
     # Failed logins and lockouts (django-axes), read-only.
     "axes.view_accessattempt",
     "axes.view_accessfailurelog",

@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from residents.messaging.selectors import open_rating_links, recent_online_ratings
 
+from . import form_tokens, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .actions import ACTIONS, available_actions
 from .forms import (
     AgreedDeadlineForm,
@@ -33,6 +34,7 @@ from .forms import (
     SearchForm,
 )
 from .models import Attachment, Complaint, ComplaintEvent, Department, WorkOrder
+from .params import id_or_none
 from .services import Conflict, ServiceError
 
 LAST_CHANNEL = "desk_last_channel"
@@ -202,9 +204,9 @@ def _intake_register(request, form, intent):
 
 def _intake_add_to(request, form, add_to, duplicates):
     """Add the call to a complaint it repeats; the target must still be a possible duplicate."""
-    if not add_to.isdigit():
+    if id_or_none(add_to) is None:
         raise Http404(_("No such complaint is visible to you."))
-    target = _visible_or_404(request.user, int(add_to))
+    target = _visible_or_404(request.user, id_or_none(add_to))
     if target.pk not in {d.pk for d in duplicates}:
         form.add_error(
             None,
@@ -266,7 +268,7 @@ def resident_history(request):
     phone = request.GET.get("phone", "").strip()[:30]
     complaints = selectors.earlier_complaints_of(
         user=request.user,
-        resident_id=int(resident_id) if resident_id.isdigit() else None,
+        resident_id=id_or_none(resident_id),
         phone=selectors.e164_or_empty(phone),
     )
     return render(request, "complaints/_history.html", {"complaints": complaints})
@@ -281,14 +283,14 @@ def group_hint(request):
 
     category = request.GET.get("category", "")
     unit = None
-    resident_id = request.GET.get("resident", "")
-    if resident_id.isdigit():
+    resident_id = id_or_none(request.GET.get("resident", ""))
+    if resident_id is not None:
         resident = Resident.objects.select_related("unit__building").filter(pk=resident_id).first()
         unit = resident.unit if resident else None
     elif request.GET.get("room"):
         unit = Unit.objects.matching_room(request.GET["room"]).select_related("building").first()
     hits = []
-    if unit is not None and category.isdigit():
+    if unit is not None and id_or_none(category) is not None:
         hits = selectors.group_hint(
             user=request.user,
             estate_id=unit.building.property_id,
@@ -386,7 +388,13 @@ def complaint_action(request, pk, name):
     status = 400
     if form.is_valid():
         try:
-            action.run(complaint, request.user, dict(form.cleaned_data))
+            with transaction.atomic():
+                if not form_tokens.claim(request, what=name):
+                    raise form_tokens.SentBefore
+                action.run(complaint, request.user, dict(form.cleaned_data))
+        except form_tokens.SentBefore:
+            messages.info(request, form_tokens.SENT_BEFORE)
+            return redirect("complaint-detail", pk=pk)
         except (ServiceError, PermissionDenied, ValidationError) as exc:
             message, status = _refusal(exc)
             messages.error(request, message)
@@ -433,7 +441,13 @@ def post_to_service(request, pk, *, form_class, prefix, run, done, context_key):
     form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            run(complaint, form.cleaned_data)
+            with transaction.atomic():
+                if not form_tokens.claim(request, what=prefix):
+                    raise form_tokens.SentBefore
+                run(complaint, form.cleaned_data)
+        except form_tokens.SentBefore:
+            messages.info(request, form_tokens.SENT_BEFORE)
+            return redirect("complaint-detail", pk=pk)
         except (ServiceError, PermissionDenied) as exc:
             messages.error(request, _refusal(exc)[0])
         else:
@@ -591,7 +605,11 @@ def complaint_list(request):
     results = selectors.complaints_search(request.user, params)
     # No COUNT(*) over a large table: pages know only whether there is a next one.
     page_number = request.GET.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    # Digits only and a sane length: "99999999999999999999" would overflow the database's
+    # OFFSET; such a page is simply the first.
+    page_number = (
+        int(page_number) if page_number.isdigit() and 0 < len(page_number) < 6 else 1
+    ) or 1
     size = 25
     rows = list(results[(page_number - 1) * size : page_number * size + 1])
     query = request.GET.copy()

@@ -175,6 +175,8 @@ def escalation_assign(request, escalation_id):
 def _export(request, fmt: str, *, queryset, columns, what: str, name: str):
     """The list as a spreadsheet, as the user sees it (phones masked unless the role reveals
     them), noted as a data access."""
+    if not perms.can_export(request.user):
+        raise PermissionDenied(_("Exporting lists is for a supervisor or a manager."))
     if fmt not in exports.FORMATS:
         raise Http404(_("No such format."))
     full = perms.can_reveal_phone(request.user)

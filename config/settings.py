@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "import_export",
     "phonenumber_field",
     "axes",
+    "auditlog",
     "csp",
     "residents",
     "complaints",
@@ -63,7 +64,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what (django-auditlog), with the client address axes counts.
+    "config.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.RefuseNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -223,6 +227,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
+
+# The audit trail (django-auditlog, registered in complaints.audit): old and new values as
+# JSON; fixtures loaded with loaddata are not audited.
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # Content-Security-Policy: nothing but this site's own files; no inline script or style.
 # Enforced; CSP_ENFORCE=false turns it into a report-only header (to try a customisation).

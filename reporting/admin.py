@@ -9,10 +9,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
+from complaints import form_tokens
 from complaints.admin_people import person_field
 from complaints.services import ServiceError
 
@@ -152,11 +154,30 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         # "?complaints=12,13" pre-selects the complaints (links on the statistics page).
         initial = super().get_changeform_initial_data(request)
-        if isinstance(initial.get("complaints"), str):
-            initial["complaints"] = [pk for pk in initial["complaints"].split(",") if pk.isdigit()]
+        # Django has split the ids already; anything not a plain id (``?complaints=abc``) is
+        # dropped rather than handed to the database.
+        wanted = initial.get("complaints")
+        if wanted is not None:
+            if isinstance(wanted, str):
+                wanted = wanted.split(",")
+            initial["complaints"] = [
+                pk for pk in wanted if isinstance(pk, str) and pk.isdigit() and len(pk) < 12
+            ]
         return initial
 
+    # A double click on "Save" adds one corrective action: the add form carries a one-time
+    # token (templates/admin/reporting/correctiveaction/change_form.html), claimed in the
+    # admin's transaction; a second sending is undone and told so.
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except form_tokens.SentBefore:
+            self.message_user(request, form_tokens.SENT_BEFORE, level=messages.INFO)
+            return redirect("admin:reporting_correctiveaction_changelist")
+
     def save_model(self, request, obj, form, change):
+        if not change and not form_tokens.claim(request, what="corrective action"):
+            raise form_tokens.SentBefore
         services.corrective_action_save(action=obj, by=request.user)
 
     def save_related(self, request, form, formsets, change):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import os
 import re
 import secrets
@@ -59,6 +60,8 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 
 from . import spreadsheet
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "pending_imports"
 #: Pending uploads older than this are removed when the next preview is made.
@@ -602,7 +605,25 @@ class BoundedImportMixin:
             total=rows,
             done=0,
         )
-        transaction.on_commit(lambda: run_import.delay(job_id))
+
+        def queue() -> None:
+            try:
+                run_import.delay(job_id)
+            except Exception:  # the broker is unreachable: say so on the job's page, no 500
+                log.warning("could not queue import %s: the broker is unreachable", job_id)
+                (upload_dir() / Path(entry["file"]).name).unlink(missing_ok=True)
+                write_job(
+                    job_id,
+                    state="failed",
+                    problems=[
+                        _(
+                            "The background worker could not be reached; nothing was "
+                            "imported. Try again in a few minutes."
+                        )
+                    ],
+                )
+
+        transaction.on_commit(queue)
         return job_id
 
     # -- the background import's page ---------------------------------------------------------

@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
+from complaints.permissions import can_reveal_phone
+
 from .selectors import residents_search, unit_for_room
 
 
@@ -16,5 +18,12 @@ def resident_search(request):
     return render(
         request,
         "residents/_search_results.html",
-        {"query": query, "results": results, "room": room},
+        {
+            "query": query,
+            "results": results,
+            "room": room,
+            # The full number goes into the page (for the intake form to fill in) only for
+            # those who call residents; a department head sees the masked one and no more.
+            "full_phones": can_reveal_phone(request.user),
+        },
     )

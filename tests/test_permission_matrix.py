@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -194,6 +195,7 @@ def world(db):
         "residents.unit": complaint.resident.unit,
         "residents.building": complaint.resident.unit.building,
         "residents.property": complaint.resident.unit.building.property,
+        "auditlog.logentry": LogEntry.objects.get_for_object(complaint).first(),
         "residents.messagetemplate": MessageTemplate.objects.order_by("pk").first(),
         "residents.residentmessage": ResidentMessage.objects.order_by("pk").first(),
         **_login_records(),
@@ -319,6 +321,7 @@ def observe(client, url: str) -> str:
 # object in a URL is security's.
 #                                                   anon    desk    night   superv  head    manager GM
 EXPECTED: dict[str, str] = {
+    # Exports (pages and admin) are a supervisor's and above: complaints.export_personal_data.
     # No login, nothing personal; 503 here because no SLA sweep has run in this world.
     "healthz": "503     503     503     503     503     503     503",
     "set_language": "302     302     302     302     302     302     302",
@@ -370,7 +373,7 @@ EXPECTED: dict[str, str] = {
     "admin:residents_resident_process_import": "L       L       405     405     405     405     405",
     "admin:residents_resident_import": "L       L       200     200     403     200     200",
     "admin:residents_resident_import_job": "L       L       404     404     403     404     404",
-    "admin:residents_resident_export": "L       L       200     200     200     200     200",
+    "admin:residents_resident_export": "L       L       403     200     403     200     200",
     "admin:residents_resident_changelist": "L       L       200     200     200     200     200",
     "admin:residents_resident_add": "L       L       200     200     403     200     200",
     "admin:residents_resident_history": "L       L       200     200     200     200     200",
@@ -423,7 +426,7 @@ EXPECTED: dict[str, str] = {
     "admin:complaints_complaint_process_import": "L       L       405     405     405     405     405",
     "admin:complaints_complaint_import": "L       L       200     200     403     200     200",
     "admin:complaints_complaint_import_job": "L       L       404     404     403     404     404",
-    "admin:complaints_complaint_export": "L       L       200     200     200     200     200",
+    "admin:complaints_complaint_export": "L       L       403     200     403     200     200",
     "admin:complaints_complaint_transition": "L       L       302     302     404     200     200",
     "admin:complaints_complaint_changelist": "L       L       200     200     200     200     200",
     "admin:complaints_complaint_add": "L       L       403     403     403     403     403",
@@ -514,6 +517,13 @@ EXPECTED: dict[str, str] = {
     "admin:axes_accessfailurelog_delete": "L       L       403     403     403     403     403",
     "admin:axes_accessfailurelog_change": "L       L       403     403     403     200     200",
     "admin/axes/accessfailurelog/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
+    # Who changed what (django-auditlog): managers read it, nobody edits or deletes it.
+    "admin:auditlog_logentry_changelist": "L       L       403     403     403     200     200",
+    "admin:auditlog_logentry_add": "L       L       403     403     403     403     403",
+    "admin:auditlog_logentry_history": "L       L       403     403     403     200     200",
+    "admin:auditlog_logentry_delete": "L       L       403     403     403     403     403",
+    "admin:auditlog_logentry_change": "L       L       403     403     403     200     200",
+    "admin/auditlog/logentry/<path:object_id>/": "L       L       302>403 302>403 302>403 302>200 302>200",
     "admin:app_list": "L       L       200     200     200     200     200",
     "admin/(?P<url>.*)$": "L       L       404     404     404     404     404",
     "residents:search": "L       200     200     200     200     200     200",
@@ -552,10 +562,10 @@ EXPECTED: dict[str, str] = {
     "escalations": "L       200     200     200     403     200     200",
     "escalation-acknowledge": "L       405     405     405     403     405     405",
     "escalation-assign": "L       405     405     405     403     405     405",
-    "complaint-export": "L       200     200     200     200     200     200",
-    "revisit-export": "L       200     200     200     403     200     200",
-    "queue-export": "L       200     200     200     200     200     200",
-    "work-order-export": "L       403     403     403     200     200     200",
+    "complaint-export": "L       403     403     200     403     200     200",
+    "revisit-export": "L       403     403     200     403     200     200",
+    "queue-export": "L       403     403     200     403     200     200",
+    "work-order-export": "L       403     403     403     403     200     200",
     "saved-view-create": "L       405     405     405     405     405     405",
     "saved-view-open": "L       404     404     404     404     404     404",
     "saved-view-delete": "L       405     405     405     405     405     405",

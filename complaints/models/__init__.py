@@ -17,6 +17,7 @@ from .sla import (
     WebhookMessage,
 )
 from .taxonomy import Category, DeskPolicy, OfficeHours
+from .tokens import UsedFormToken
 from .work import Attachment, ComplaintEvent, Revisit, WorkOrder
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "SavedView",
     "SlaPolicy",
     "StaffProfile",
+    "UsedFormToken",
     "WebhookMessage",
     "WorkOrder",
 ]

@@ -409,6 +409,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             ("close_complaint", _("Can close complaints")),
             ("archive_complaint", _("Can review and archive complaints (审核归档)")),
             ("reopen_complaint", _("Can reopen closed complaints")),
+            (
+                "export_personal_data",
+                _("Can export lists of complaints and residents (personal data)"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -21,7 +21,7 @@ def list_tools(context, scope: str, export_url: str = "", *export_args):
     request = context["request"]
     query = clean_query(scope, request.GET.urlencode())
     exports = []
-    if export_url:
+    if export_url and request.user.has_perm("complaints.export_personal_data"):
         for fmt in ("xlsx", "csv"):
             url = reverse(export_url, args=[*export_args, fmt])
             exports.append((fmt.upper(), f"{url}?{query}" if query else url))

@@ -21,7 +21,7 @@
   function pick(button) {
     field("resident").value = button.dataset.residentId;
     field("contact_name").value = button.dataset.name;
-    field("contact_phone").value = button.dataset.phone;
+    if (button.dataset.phone) field("contact_phone").value = button.dataset.phone;
     field("room").value = button.dataset.unit;
     document.getElementById("picked").textContent = "✓ " + button.textContent.trim().replace(/\s+/g, " ");
     results.innerHTML = "";

@@ -109,3 +109,17 @@ def advance(c: Complaint, to: str, *, desk, head, severity="minor", revisitor=No
 
 def at(day: int, hour: int = 10, minute: int = 0, month: int = 11, year: int = 2026):
     return timezone.make_aware(dt.datetime(year, month, day, hour, minute))
+
+
+def grant(user, *codes: str):
+    """Give ``user`` permissions beyond its role (``"app_label.codename"``), as a company may;
+    returns the user afresh (permission caches emptied)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    for code in codes:
+        app_label, codename = code.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return get_user_model().objects.get(pk=user.pk)

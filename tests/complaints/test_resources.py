@@ -86,7 +86,8 @@ def test_export_neutralises_formulas_and_follows_visibility(client):
         description="别的部门",
         res=f.resident(name="赵", phone="+8613700000000", unit=f.unit("801")),
     )
-    client.force_login(head)
+    # Exports are a supervisor's; this head was granted them (visibility still applies).
+    client.force_login(f.grant(head, "complaints.export_personal_data"))
     response = client.post(
         reverse("admin:complaints_complaint_export"),
         {

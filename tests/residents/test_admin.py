@@ -17,6 +17,7 @@ from django.utils import translation
 from complaints import roles
 from residents.models import Resident
 from residents.resources import COLUMNS
+from tests.complaints import factories as f
 
 from .files import csv_bytes, registry_counts, xlsx_bytes
 
@@ -77,7 +78,8 @@ def test_department_head_can_view_the_list_but_not_import(client, department_hea
     assert response.status_code == 200
     assert "王伟" in response.content.decode()
     assert response.context["has_import_permission"] is False
-    assert response.context["has_export_permission"] is True
+    # Exports are a supervisor's and above (complaints.export_personal_data).
+    assert response.context["has_export_permission"] is False
     assert client.get(IMPORT).status_code == 403
     upload = SimpleUploadedFile("r.csv", csv_bytes([]), content_type="text/csv")
     assert (
@@ -247,7 +249,8 @@ def test_department_head_exports_csv_with_formulas_neutralised(
 ):
     make_resident('=HYPERLINK("http://evil.example")', "3-2-1201", notes="@x")
     make_resident("王伟", "3-2-1202", phone="+8613812345678", notes="-2")
-    client.force_login(department_head)
+    # Exports are a supervisor's; this head was granted them (the phones stay masked).
+    client.force_login(f.grant(department_head, "complaints.export_personal_data"))
 
     response = client.post(EXPORT, _export_form())
 
