@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 from django.utils import timezone
@@ -323,7 +326,27 @@ def monthly_statistics(*, month: dt.date, **kwargs) -> Statistics:
     return period_statistics(period=periods.Period.containing(periods.MONTH, month), **kwargs)
 
 
-def period_statistics(
+@contextmanager
+def report_transaction():
+    """One read transaction for a report, with PostgreSQL's ``work_mem`` raised inside it only
+    (``set_config(..., true)`` is SET LOCAL: it ends with the transaction, so the pooled or
+    persistent connection goes back to the server's default)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true)", [settings.REPORT_WORK_MEM]
+                )
+        yield
+
+
+def period_statistics(**kwargs) -> Statistics:
+    """:func:`_period_statistics` inside :func:`report_transaction`."""
+    with report_transaction():
+        return _period_statistics(**kwargs)
+
+
+def _period_statistics(
     *,
     period: periods.Period,
     viewer,
