@@ -15,6 +15,7 @@ from decimal import Decimal
 from bench.clocks import ClocksMixin
 from bench.harness import SEED
 from bench.tables import InsertMixin, Table
+from complaints.search import document_of
 
 # --- the data set ---------------------------------------------------------------------------
 ESTATE_NAMES = [
@@ -244,6 +245,8 @@ class Loader(ClocksMixin, InsertMixin):
                 contact_phone=f"+86139{rng.randrange(10**8):08d}",
             )
         f["location"] = f"{building}栋{stair}单元"
+        # What Complaint.save() writes for the free-text search's index.
+        f["search_tokens"] = document_of(f["contact_name"], f["description"], f["location"])
         if rng.random() < 0.03:
             f["economic_loss"] = Decimal(rng.randrange(50, 5000))
         if rng.random() < 0.15:

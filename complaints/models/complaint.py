@@ -382,6 +382,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         help_text=_("When the resident was given a clear answer (the plan, or the explanation)."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The characters and bigrams of the contact name, description and place, for the free-text
+    # search's index (complaints.search); written by save().
+    search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -438,6 +441,17 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.number or str(_("new complaint"))
+
+    def save(self, *args, **kwargs):
+        from ..search import TEXT_FIELDS, document_of
+
+        tokens = document_of(*(getattr(self, name) for name in TEXT_FIELDS))
+        update_fields = kwargs.get("update_fields")
+        if tokens != self.search_tokens:
+            self.search_tokens = tokens
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        super().save(*args, **kwargs)
 
     # --- derived facts -------------------------------------------------------------------
     @property
