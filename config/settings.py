@@ -320,6 +320,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reporting.tasks.send_monthly_report",
         "schedule": crontab(hour=8, minute=0),
     },
+    # The statistics' daily roll-up: rebuild the days that changed (reporting.rollup).
+    "reporting-refresh-daily-figures": {
+        "task": "reporting.tasks.refresh_daily_figures",
+        "schedule": env.int("ROLLUP_REFRESH_SECONDS", 60),
+    },
 }
 # When the last sweep finished (for /healthz), if the cache is not shared between processes.
 # (A test run's goes in its own broker folder, removed at the end of the run.)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -71,7 +72,17 @@ def overdue_at(at) -> Q:
     )
 
 
+# Sent by ComplaintQuerySet.update() before it writes, with the queryset and the new values:
+# what listens to saves (the statistics' roll-up) hears of the one-column updates too.
+complaints_changed = Signal()
+
+
 class ComplaintQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if kwargs:
+            complaints_changed.send(sender=Complaint, queryset=self, fields=kwargs)
+        return super().update(**kwargs)
+
     def visible_to(self, user) -> ComplaintQuerySet:
         """The one visibility rule: pages, admin and exports all start here.
 

@@ -160,3 +160,13 @@ def test_tokens_are_characters_and_bigrams():
     c = Complaint(description="电梯", contact_name="李", location="")
     c.search_tokens = ""
     assert search.document_of(c.contact_name, c.description, c.location) == "李 梯 电 电梯"
+
+
+def test_the_migration_copy_matches_the_live_code():
+    import importlib
+
+    migration = importlib.import_module("complaints.migrations.0015_perf_search")
+    assert migration.SQLITE_CREATE == search.SQLITE_CREATE
+    assert migration.POSTGRES_CREATE == search.POSTGRES_CREATE
+    text = "电梯 坏了 Ab-c，"
+    assert migration.document_of(text, "x") == search.document_of(text, "x")
