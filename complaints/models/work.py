@@ -103,6 +103,17 @@ class WorkOrder(models.Model):
                 name="workorder_dept_status",
                 condition=Q(status__in=["pending", "signed"]),
             ),
+            # The desks' "dispatched, not signed for" and "being reworked" queues.
+            models.Index(
+                fields=["complaint"],
+                name="workorder_pending",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["complaint"],
+                name="workorder_rework_active",
+                condition=Q(is_rework=True, status__in=["pending", "signed"]),
+            ),
         ]
 
     def __str__(self) -> str:

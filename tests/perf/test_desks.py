@@ -1,0 +1,77 @@
+"""Desks by index: counts capped at "99+", the admin's years from the ends of the index, the
+department head's visibility the same with EXISTS (PostgreSQL) as with the join (SQLite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from complaints import selectors
+from complaints.models import Complaint, WorkOrder
+from tests.complaints import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _received(desk, n, *, start=None, **kw):
+    start = start or timezone.now()
+    for i in range(n):
+        Complaint(
+            number=f"TS-T-{Complaint.objects.count() + 1:05d}",
+            channel="phone",
+            description="电梯坏了",
+            contact_name="李",
+            contact_phone="+8613900000000",
+            received_by=desk,
+            received_at=start - dt.timedelta(days=i),
+            **kw,
+        ).save()
+
+
+def test_queue_counts_stop_at_99_plus():
+    desk = f.staff("front_desk")
+    _received(desk, 101)
+    confirm = next(q for q in selectors.desk_queues(desk) if q.key == "confirm")
+    assert confirm.count == 100 and confirm.count_label == "99+"
+    assert len(confirm.items) == 15
+    Complaint.objects.filter(pk__in=Complaint.objects.values("pk")[:5]).delete()
+    confirm = next(q for q in selectors.desk_queues(desk) if q.key == "confirm")
+    assert confirm.count == 96 and confirm.count_label == "96"
+
+
+def test_admin_years_from_the_ends():
+    desk = f.staff("front_desk")
+    tz = timezone.get_default_timezone()
+    _received(desk, 1, start=dt.datetime(2024, 12, 31, 23, 30, tzinfo=tz))
+    _received(desk, 1, start=dt.datetime(2026, 2, 1, 0, 30, tzinfo=tz))
+    years = Complaint.objects.dates("received_at", "year")
+    assert [d.year for d in years] == [2024, 2025, 2026]
+    months = Complaint.objects.filter(received_at__year=2026).dates("received_at", "month", "DESC")
+    assert months == [dt.date(2026, 2, 1)]
+    assert Complaint.objects.none().dates("received_at", "year") == []
+    # Other fields and kinds are Django's own.
+    assert list(Complaint.objects.dates("received_at", "day")) == [
+        dt.date(2024, 12, 31),
+        dt.date(2026, 2, 1),
+    ]
+
+
+def test_head_sees_own_department_and_work_orders_sent_to_it():
+    desk = f.staff("front_desk")
+    head = f.staff("department_head", department_code="engineering")
+    _received(desk, 3)
+    own, sent, _other = Complaint.objects.order_by("pk")
+    Complaint.objects.filter(pk=own.pk).update(department=f.department())
+    for status in ("done", "pending"):  # two orders: still listed once
+        WorkOrder.objects.create(
+            complaint=sent,
+            department=f.department(),
+            dispatched_by=desk,
+            dispatched_at=timezone.now(),
+            status=status,
+        )
+    seen = list(Complaint.objects.visible_to(head).order_by("pk").values_list("pk", flat=True))
+    assert seen == [own.pk, sent.pk]
+    assert Complaint.objects.visible_to(head).count() == 2
