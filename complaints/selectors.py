@@ -464,6 +464,33 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
     return qs.order_by("-received_at", "-id")
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def cursor_of(complaint: Complaint) -> str:
+    """Where a newest-first list stopped: the row's receipt (whole microseconds since the
+    epoch, exact) and id."""
+    return f"{(complaint.received_at - _EPOCH) // _MICROSECOND}_{complaint.pk}"
+
+
+def parse_cursor(text: str) -> tuple[dt.datetime, int] | None:
+    """The (received_at, id) of :func:`cursor_of`'s text; None for anything else."""
+    stamp, _sep, pk = text.partition("_")
+    if not (stamp.lstrip("-").isdigit() and pk.isdigit()) or len(stamp) > 20:
+        return None
+    try:
+        return _EPOCH + int(stamp) * _MICROSECOND, int(pk)
+    except OverflowError:
+        return None
+
+
+def after_cursor(results: QuerySet[Complaint], cursor: tuple[dt.datetime, int]):
+    """The rows of a newest-first list (``-received_at, -id``) after the cursor."""
+    moment, pk = cursor
+    return results.filter(Q(received_at__lt=moment) | Q(received_at=moment, pk__lt=pk))
+
+
 ID_LIST_LIMIT = 500
 
 
