@@ -545,6 +545,7 @@ def _trend_from_rollup(kind: str, compared: list[periods.Period], estate: Proper
         rows = rows.filter(estate=estate)
     by_period: dict = {}
     revisits_by_period: dict = {}
+    count_keys = list(trend_metrics())
     for row in (
         rows.order_by()
         .values("day")
@@ -552,8 +553,10 @@ def _trend_from_rollup(kind: str, compared: list[periods.Period], estate: Proper
         .filter(total__gt=0)
     ):
         p = periods.Period.containing(kind, row.pop("day"))
-        counts = by_period.setdefault(p, dict.fromkeys(trend_metrics(), 0))
-        revisits = revisits_by_period.setdefault(p, dict.fromkeys(REVISIT_FIGURES.values(), 0))
+        if p not in by_period:
+            by_period[p] = dict.fromkeys(count_keys, 0)
+            revisits_by_period[p] = dict.fromkeys(REVISIT_FIGURES.values(), 0)
+        counts, revisits = by_period[p], revisits_by_period[p]
         for name, value in row.items():
             if name in REVISIT_FIGURES:
                 revisits[REVISIT_FIGURES[name]] += value or 0
