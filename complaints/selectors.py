@@ -430,7 +430,8 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
         elif (
             digits
             and len(digits) >= 7
-            and len(digits) == len(text.replace(" ", "").replace("-", ""))
+            # "+86 139…" is a phone as much as "139…": the plus is part of E.164.
+            and digits == text.replace(" ", "").replace("-", "").removeprefix("+")
         ):
             full = e164_or_empty(text)
             # A complete number goes to the index; a fragment has to be looked for.
