@@ -103,6 +103,11 @@ class WorkOrder(models.Model):
                 name="workorder_dept_status",
                 condition=Q(status__in=["pending", "signed"]),
             ),
+            # A department head's queues ask "has this complaint an order of my department in
+            # this status?" per complaint: without it SQLite walks the department's orders.
+            models.Index(
+                fields=["complaint", "department", "status"], name="workorder_complaint_dept"
+            ),
             # The desks' "dispatched, not signed for" and "being reworked" queues.
             models.Index(
                 fields=["complaint"],
