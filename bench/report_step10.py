@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import REPORT  # noqa: E402
-from bench.report_runs import STEP10_END, STEP10_START  # noqa: E402
+from bench.harness import REPORT
+from bench.report_runs import STEP10_END, STEP10_START
 
 ROWS = [
     ("list_p1", "Search: no query, page 1", 500),
