@@ -15,6 +15,7 @@ from decimal import Decimal
 from bench.clocks import ClocksMixin
 from bench.harness import SEED
 from bench.tables import InsertMixin, Table
+from complaints.search import document_of
 
 # --- the data set ---------------------------------------------------------------------------
 ESTATE_NAMES = [
@@ -32,7 +33,7 @@ def seed_more_properties(total: int, rng: random.Random) -> int:
     from residents.models import Building, Property, Resident, Unit
 
     existing = Property.objects.count()
-    used = {str(p) for p in Resident.objects.values_list("phone", flat=True)}
+    used = {p.as_e164 for p in Resident.objects.values_list("phone", flat=True)}
 
     def name():
         return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
@@ -129,7 +130,9 @@ class Loader(ClocksMixin, InsertMixin):
         heads["service"] = "svc_head"
         self.head_of = {self.departments[code]: users[name].pk for code, name in heads.items()}
         self.residents = [
-            (*row[:4], str(row[4]), *row[5:])  # the phone as stored (E.164 text)
+            # The phone as the app stores it: E.164 (str() would give the national display
+            # format, PHONENUMBER_DEFAULT_FORMAT, which the search's exact path never matches).
+            (*row[:4], row[4].as_e164, *row[5:])
             for row in Resident.objects.order_by("pk").values_list(
                 "pk",
                 "unit_id",
@@ -244,6 +247,8 @@ class Loader(ClocksMixin, InsertMixin):
                 contact_phone=f"+86139{rng.randrange(10**8):08d}",
             )
         f["location"] = f"{building}栋{stair}单元"
+        # What Complaint.save() writes for the free-text search's index.
+        f["search_tokens"] = document_of(f["contact_name"], f["description"], f["location"])
         if rng.random() < 0.03:
             f["economic_loss"] = Decimal(rng.randrange(50, 5000))
         if rng.random() < 0.15:

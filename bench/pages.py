@@ -3,6 +3,8 @@ each through ``django.test.Client`` (full middleware, sessions, templates)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from bench.harness import BenchError
 
 
@@ -47,12 +49,25 @@ class PagesMixin:
             ("list_p50", "Search: no query, page 50", "", 50),
             ("search_number", "Search: ?q=<number>", self.target_number, 1),
             ("search_phone", "Search: ?q=<phone>", self.target_phone, 1),
+            ("search_phone_e164", "Search: ?q=+86<phone>", "+86" + self.target_phone, 1),
+            (
+                "search_phone_last4",
+                "Search: ?q=<phone's last 4 digits>",
+                self.target_phone[-4:],
+                1,
+            ),
+            (
+                "search_number_fragment",
+                "Search: ?q=<number's last 4 digits>",
+                self.target_number[-4:],
+                1,
+            ),
             ("search_room", "Search: ?q=3-2-1201", "3-2-1201", 1),
             ("search_text_p1", "Search: ?q=电梯 (free text), page 1", "电梯", 1),
             ("search_text_p50", "Search: ?q=电梯 (free text), page 50", "电梯", 50),
         ]
         for key, label, q, page in searches:
-            url = reverse("complaint-list") + "?" + (f"q={q}&" if q else "") + f"page={page}"
+            url = reverse("complaint-list") + "?" + (f"q={quote(q)}&" if q else "") + f"page={page}"
             matches = selectors.complaints_search(
                 self.users["manager"], selectors.SearchParams(q=q)
             ).count()

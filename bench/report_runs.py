@@ -61,6 +61,11 @@ def render_report(runs: list[dict]) -> str:
         start = old.index("## SLA sweep (Step 6)")
         end = old.index(STEP6_END, start) + len(STEP6_END)
         step6 = old[start:end]
+    step10 = ""
+    if STEP10_START in old and STEP10_END in old and "## Step 10" in old:
+        # Written by bench/report_step10.py from two runs (before and after); carried over.
+        start = old.index("## Step 10")
+        step10 = old[start : old.index(STEP10_END, start) + len(STEP10_END)]
     kept = ""
     if INTERPRETATION_START in old and INTERPRETATION_END in old:
         kept = old.split(INTERPRETATION_START, 1)[1].split(INTERPRETATION_END, 1)[0].strip("\n")
@@ -251,6 +256,8 @@ def render_report(runs: list[dict]) -> str:
     ]
     if step6:
         lines += ["", step6]
+    if step10:
+        lines += ["", step10]
     lines += [
         "",
         "## Interpretation",
@@ -301,3 +308,5 @@ def render_report(runs: list[dict]) -> str:
 # The markers of the generated part of the "SLA sweep (Step 6)" section (see bench.report).
 STEP6_START = "<!-- sla-sweep-step6:start -->"
 STEP6_END = "<!-- sla-sweep-step6:end -->"
+STEP10_START = "<!-- step10:start -->"
+STEP10_END = "<!-- step10:end -->"

@@ -46,6 +46,12 @@ def parse_args(argv=None):
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions per page")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--no-concurrency", action="store_true", help="skip the gunicorn concurrency run"
+    )
+    parser.add_argument(
+        "--concurrency-seconds", type=int, default=60, help="length of the concurrency run"
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rebuild REPORT.md from bench/out/*.json"
     )
     parser.add_argument(

@@ -21,12 +21,15 @@ from bench.harness import SEED, measure
 from bench.monthly import MonthlyStatisticsMixin
 from bench.pages import PagesMixin
 from bench.services import ServicesMixin
+from bench.step10 import Step10Mixin
 from bench.sweep import SweepMixin
 from bench.sweep_sql import SweepSQLMixin
 
 
 # --- the run --------------------------------------------------------------------------------
-class Bench(PagesMixin, MonthlyStatisticsMixin, SweepMixin, SweepSQLMixin, ServicesMixin):
+class Bench(
+    PagesMixin, MonthlyStatisticsMixin, SweepMixin, SweepSQLMixin, ServicesMixin, Step10Mixin
+):
     def __init__(self, args, env_info):
         self.args = args
         self.env_info = env_info
@@ -236,6 +239,7 @@ class Bench(PagesMixin, MonthlyStatisticsMixin, SweepMixin, SweepSQLMixin, Servi
         print(f"loading {small} complaints (N/10)…", flush=True)
         self.load(small, "stage1")
         self.drain("stage1")
+        self.rollup_build("stage1")
         self.pick_targets()
         print("measuring at N/10…", flush=True)
         if self.args.sweep_only:
@@ -246,6 +250,7 @@ class Bench(PagesMixin, MonthlyStatisticsMixin, SweepMixin, SweepSQLMixin, Servi
         print(f"loading {n - small} more complaints (to N={n})…", flush=True)
         self.load(n - small, "stage2")
         self.drain("stage2")
+        self.rollup_build("stage2")
         print("volumes:", self.volumes(), flush=True)
         print("measuring at N…", flush=True)
         self.results["loadavg"]["measuring at N"] = os.getloadavg()
@@ -254,6 +259,12 @@ class Bench(PagesMixin, MonthlyStatisticsMixin, SweepMixin, SweepSQLMixin, Servi
         else:
             self.sweep_idle(small=False)
             self.pages(small=False)
+            self.trend_parts(small=False)
+            print("hand-written statements…", flush=True)
+            self.sql_equivalents()
+            if not self.args.no_concurrency:
+                print("concurrency (gunicorn)…", flush=True)
+                self.concurrency(seconds=self.args.concurrency_seconds)
             for k in (100, 1000):
                 self.sweep_due(k, reps=3)
             self.sweep_suite("N")

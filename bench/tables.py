@@ -4,8 +4,13 @@ primary keys) and the part of :class:`bench.data.Loader` that inserts a batch.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from bench.harness import BATCH
+
+
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 class Table:
@@ -28,9 +33,12 @@ class Table:
             elif not f.primary_key:
                 self.defaults[f.attname] = f.get_default()
             is_datetime = isinstance(f, models.DateTimeField)
-            self.adapters.append(
-                connection.ops.adapt_datetimefield_value if sqlite and is_datetime else None
-            )
+            if isinstance(f, models.JSONField):  # the events' and notifications' facts
+                self.adapters.append(_json_text)
+            else:
+                self.adapters.append(
+                    connection.ops.adapt_datetimefield_value if sqlite and is_datetime else None
+                )
         self.next_id = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.rows: list[tuple] = []
         self.written = 0

@@ -611,9 +611,16 @@ def complaint_list(request):
         int(page_number) if page_number.isdigit() and 0 < len(page_number) < 6 else 1
     ) or 1
     size = 25
-    rows = list(results[(page_number - 1) * size : page_number * size + 1])
+    # "Next" carries the last row's (received_at, id): the next page starts from the index
+    # there (keyset) instead of reading and skipping every earlier row (OFFSET).
+    after = selectors.parse_cursor(request.GET.get("after", ""))
+    if after is not None and page_number > 1:
+        rows = list(selectors.after_cursor(results, after)[: size + 1])
+    else:
+        rows = list(results[(page_number - 1) * size : page_number * size + 1])
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
     return render(
         request,
         "complaints/list.html",
@@ -622,6 +629,7 @@ def complaint_list(request):
             "rows": rows[:size],
             "page": page_number,
             "has_next": len(rows) > size,
+            "next_cursor": selectors.cursor_of(rows[size - 1]) if len(rows) > size else "",
             "querystring": query.urlencode(),
             "now": timezone.now(),
         },

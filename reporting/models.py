@@ -257,3 +257,82 @@ class MonthlyReportDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+# The figures a day of complaints keeps in the roll-up (reporting.rollup): the trend's
+# figures of reporting.selectors, and the revisits of the day's complaints.
+ROLLUP_FIGURES = (
+    "total",
+    "group",
+    "dispatched",
+    "dispatched_in_time",
+    "resolved",
+    "resolved_in_time",
+    "resolved_revisited",
+    *(f"severity_{value}" for value in ("minor", "important", "major")),
+    *(f"validity_{value}" for value in ("valid", "assist", "invalid")),
+    *(
+        f"channel_{value}"
+        for value in (
+            "phone",
+            "walk_in",
+            "on_site",
+            "letter",
+            "box",
+            "online",
+            "email",
+            "fax",
+            "on_behalf",
+            "forwarded",
+        )
+    ),
+    "revisit_total",
+    "revisit_satisfied",
+    "revisit_basic",
+    "revisit_unsatisfied",
+)
+
+
+class DailyFigures(models.Model):
+    """The figures of the complaints received on one local day at one property (a roll-up,
+    rebuilt from the complaints: see :mod:`reporting.rollup`)."""
+
+    day = models.DateField(_("day"))
+    estate = models.ForeignKey(
+        "residents.Property",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("property"),
+    )
+    for _name in ROLLUP_FIGURES:
+        locals()[_name] = models.PositiveIntegerField(default=0)
+    del _name
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("daily figures")
+        verbose_name_plural = _("daily figures")
+        # One row per (day, property), by construction: a day is always rebuilt whole.
+        indexes = [
+            models.Index(fields=["day"], name="daily_figures_day"),
+            models.Index(fields=["estate", "day"], name="daily_figures_estate_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.estate_id or '-'}"
+
+
+class DirtyDay(models.Model):
+    """A local day whose roll-up is out of date: written in the same transaction as the change
+    (append-only; the refresh deletes the markers it has read, by id)."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["day"], name="dirty_day_day")]
+
+    def __str__(self) -> str:
+        return str(self.day)

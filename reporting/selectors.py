@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 from django.utils import timezone
@@ -22,8 +25,8 @@ from django.utils import timezone
 from complaints.models import Category, Complaint, Department, Revisit
 from residents.models import Property
 
-from . import figures, periods
-from .models import CorrectiveAction, ReportingSettings
+from . import figures, periods, rollup
+from .models import ROLLUP_FIGURES, CorrectiveAction, DailyFigures, ReportingSettings
 
 # How many periods the trend shows, the chosen one last.
 TREND_LENGTH = {periods.WEEK: 12, periods.MONTH: 12, periods.QUARTER: 8, periods.YEAR: 5}
@@ -45,7 +48,7 @@ def _count(q: Q | None = None) -> Count:
     return Count("pk", filter=q) if q is not None else Count("pk")
 
 
-def _trend_metrics() -> dict[str, Count]:
+def trend_metrics() -> dict[str, Count]:
     """Figures kept for every period of the trend (and so for the comparisons)."""
     metrics = {
         "total": _count(),
@@ -65,7 +68,7 @@ def _trend_metrics() -> dict[str, Count]:
 def _period_metrics(*, as_of: dt.datetime, threshold: Decimal) -> dict:
     """Every figure of the period itself: the trend's figures and the rest."""
     missing = figures.corrective_action_missing()
-    metrics = _trend_metrics()
+    metrics = trend_metrics()
     metrics.update(
         {
             "severity_blank": _count(Q(severity="")),
@@ -323,13 +326,34 @@ def monthly_statistics(*, month: dt.date, **kwargs) -> Statistics:
     return period_statistics(period=periods.Period.containing(periods.MONTH, month), **kwargs)
 
 
-def period_statistics(
+@contextmanager
+def report_transaction():
+    """One read transaction for a report, with PostgreSQL's ``work_mem`` raised inside it only
+    (``set_config(..., true)`` is SET LOCAL: it ends with the transaction, so the pooled or
+    persistent connection goes back to the server's default)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true)", [settings.REPORT_WORK_MEM]
+                )
+        yield
+
+
+def period_statistics(**kwargs) -> Statistics:
+    """:func:`_period_statistics` inside :func:`report_transaction`."""
+    with report_transaction():
+        return _period_statistics(**kwargs)
+
+
+def _period_statistics(
     *,
     period: periods.Period,
     viewer,
     estate: Property | None = None,
     now: dt.datetime | None = None,
     list_limit: int | None = None,
+    use_rollup: bool | None = None,
 ) -> Statistics:
     """The statistics of the complaints received in ``period`` (of ``estate``, if given),
     beside the previous period, the same period last year and the trend of the last
@@ -338,6 +362,10 @@ def period_statistics(
     ``viewer`` is required: the person looking (a page passes ``request.user``, and only
     what they may see is counted), or ``None`` for the whole company — the report beat
     sends to management and the ``monthly_report`` command.
+
+    The trend and the comparisons come from the daily roll-up (:mod:`reporting.rollup`) for
+    those who see every complaint (``use_rollup=False`` computes them from the complaints,
+    as a department head's always are).
     """
     tz = timezone.get_default_timezone()
     now = now or timezone.now()
@@ -363,32 +391,13 @@ def period_statistics(
     )
     counts["loss_total"] = counts["loss_total"] or Decimal("0")
 
-    trunc = _TRUNC[period.kind]
-
-    def which(value) -> periods.Period:
-        return periods.Period.containing(period.kind, _local_day(value, tz))
-
-    by_period = {
-        which(row.pop("p")): row
-        for row in in_trend.annotate(p=trunc("received_at", tzinfo=tz))
-        .values("p")
-        .annotate(**_trend_metrics())
-        .order_by("p")
-    }
-    revisits_by_period = {
-        which(row.pop("p")): row
-        for row in Revisit.objects.filter(complaint__in=in_trend.values("pk"))
-        .annotate(p=trunc("complaint__received_at", tzinfo=tz))
-        .values("p")
-        .annotate(
-            total=Count("pk"),
-            satisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.SATISFIED)),
-            basic=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.BASIC)),
-            unsatisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.UNSATISFIED)),
-        )
-        .order_by("p")
-    }
-    empty_counts = dict.fromkeys(_trend_metrics(), 0)
+    if use_rollup is None:
+        use_rollup = viewer is None or viewer.has_perm("complaints.view_all_complaints")
+    if use_rollup:
+        by_period, revisits_by_period = _trend_from_rollup(period.kind, compared, estate)
+    else:
+        by_period, revisits_by_period = _trend_direct(period.kind, in_trend, tz)
+    empty_counts = dict.fromkeys(trend_metrics(), 0)
     empty_revisits = {"total": 0, "satisfied": 0, "basic": 0, "unsatisfied": 0}
 
     def point(p: periods.Period) -> PeriodPoint:
@@ -485,6 +494,75 @@ def period_statistics(
         open_actions=open_actions,
         generated_at=now,
     )
+
+
+def _trend_direct(kind: str, in_trend: QuerySet[Complaint], tz):
+    """The trend's figures and revisits per period, from the complaints themselves."""
+    trunc = _TRUNC[kind]
+
+    def which(value) -> periods.Period:
+        return periods.Period.containing(kind, _local_day(value, tz))
+
+    by_period = {
+        which(row.pop("p")): row
+        for row in in_trend.annotate(p=trunc("received_at", tzinfo=tz))
+        .values("p")
+        .annotate(**trend_metrics())
+        .order_by("p")
+    }
+    revisits_by_period = {
+        which(row.pop("p")): row
+        for row in Revisit.objects.filter(complaint__in=in_trend.values("pk"))
+        .annotate(p=trunc("complaint__received_at", tzinfo=tz))
+        .values("p")
+        .annotate(
+            total=Count("pk"),
+            satisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.SATISFIED)),
+            basic=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.BASIC)),
+            unsatisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.UNSATISFIED)),
+        )
+        .order_by("p")
+    }
+    return by_period, revisits_by_period
+
+
+REVISIT_FIGURES = {
+    "revisit_total": "total",
+    "revisit_satisfied": "satisfied",
+    "revisit_basic": "basic",
+    "revisit_unsatisfied": "unsatisfied",
+}
+
+
+def _trend_from_rollup(kind: str, compared: list[periods.Period], estate: Property | None):
+    """The same as :func:`_trend_direct`, summed from the daily roll-up (refreshed first)."""
+    rollup.refresh()
+    days = Q()
+    for first, last in _spans(sorted(set(compared))):
+        days |= Q(day__gte=first.start, day__lt=last.end)
+    rows = DailyFigures.objects.filter(days)
+    if estate is not None:
+        rows = rows.filter(estate=estate)
+    by_period: dict = {}
+    revisits_by_period: dict = {}
+    count_keys = list(trend_metrics())
+    for row in (
+        rows.order_by()
+        .values("day")
+        .annotate(**{name: Sum(name) for name in ROLLUP_FIGURES})
+        .filter(total__gt=0)
+    ):
+        p = periods.Period.containing(kind, row.pop("day"))
+        if p not in by_period:
+            by_period[p] = dict.fromkeys(count_keys, 0)
+            revisits_by_period[p] = dict.fromkeys(REVISIT_FIGURES.values(), 0)
+        counts, revisits = by_period[p], revisits_by_period[p]
+        for name, value in row.items():
+            if name in REVISIT_FIGURES:
+                revisits[REVISIT_FIGURES[name]] += value or 0
+            else:
+                counts[name] += value or 0
+    return by_period, revisits_by_period
 
 
 def _spans(sorted_periods: list[periods.Period]) -> list[tuple[periods.Period, periods.Period]]:

@@ -15,3 +15,12 @@ def send_monthly_report() -> int | None:
     """
     dispatch = services.monthly_report_send_due()
     return dispatch.pk if dispatch is not None else None
+
+
+@shared_task(name="reporting.tasks.refresh_daily_figures", ignore_result=True)
+def refresh_daily_figures() -> int:
+    """Run every minute: rebuild the roll-up's days marked dirty (idempotent; the statistics
+    page does the same before reading, so this only keeps that page's work small)."""
+    from . import rollup
+
+    return rollup.refresh()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Exists, Max, Min, OuterRef, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -71,7 +74,17 @@ def overdue_at(at) -> Q:
     )
 
 
+# Sent by ComplaintQuerySet.update() before it writes, with the queryset and the new values:
+# what listens to saves (the statistics' roll-up) hears of the one-column updates too.
+complaints_changed = Signal()
+
+
 class ComplaintQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if kwargs:
+            complaints_changed.send(sender=Complaint, queryset=self, fields=kwargs)
+        return super().update(**kwargs)
+
     def visible_to(self, user) -> ComplaintQuerySet:
         """The one visibility rule: pages, admin and exports all start here.
 
@@ -87,10 +100,35 @@ class ComplaintQuerySet(models.QuerySet):
             return self.none()
         if not user.has_perm("complaints.handle_work_order"):
             return self.none()
-        return self.filter(
-            Q(department_id=profile.department_id)
-            | Q(work_orders__department_id=profile.department_id)
-        ).distinct()
+        dept = profile.department_id
+        if connections[self.db].vendor == "postgresql":
+            # EXISTS: PostgreSQL otherwise sorts every selected column for the DISTINCT.
+            from .work import WorkOrder
+
+            sent = WorkOrder.objects.filter(complaint=OuterRef("pk"), department_id=dept)
+            return self.filter(Q(department_id=dept) | Exists(sent))
+        # SQLite runs the join and its DISTINCT faster than a correlated EXISTS per row.
+        return self.filter(Q(department_id=dept) | Q(work_orders__department_id=dept)).distinct()
+
+    def dates(self, field_name, kind, order="ASC"):
+        """For ``received_at`` by year or month (the admin's date hierarchy): every year or
+        month from the first complaint to the last, read from the two ends of the index
+        instead of truncating every row (a month without complaints may be offered)."""
+        if field_name != "received_at" or kind not in ("year", "month"):
+            return super().dates(field_name, kind, order)
+        ends = self.order_by().aggregate(first=Min("received_at"), last=Max("received_at"))
+        if ends["first"] is None:
+            return []
+        first, last = (timezone.localtime(ends[k]).date() for k in ("first", "last"))
+        found = []
+        year, month = first.year, first.month if kind == "month" else 1
+        while (year, month) <= (last.year, last.month if kind == "month" else 1):
+            found.append(dt.date(year, month, 1))
+            if kind == "year":
+                year += 1
+            else:
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return found[::-1] if order == "DESC" else found
 
     def of_resident(self, phone) -> ComplaintQuerySet:
         """The residents' side's one visibility rule: the complaints a signed-in phone
@@ -393,6 +431,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         help_text=_("When the resident was given a clear answer (the plan, or the explanation)."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The characters and bigrams of the contact name, description and place, for the free-text
+    # search's index (complaints.search); written by save().
+    search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -449,10 +490,37 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 name="complaint_open_answer_due",
                 condition=Q(answered_at__isnull=True) & ~Q(state="closed"),
             ),
+            # One partial index per desk queue that had none, in the queue's own order.
+            models.Index(
+                fields=["dispatch_due_at", "id"],
+                name="complaint_queue_confirm",
+                condition=Q(state="received"),
+            ),
+            models.Index(
+                fields=["-updated_at", "id"],
+                name="complaint_queue_close",
+                condition=Q(state="revisited"),
+            ),
+            models.Index(
+                fields=["resolve_due_at", "id"],
+                name="complaint_queue_investigated",
+                condition=Q(state="investigated"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number or str(_("new complaint"))
+
+    def save(self, *args, **kwargs):
+        from ..search import TEXT_FIELDS, document_of
+
+        tokens = document_of(*(getattr(self, name) for name in TEXT_FIELDS))
+        update_fields = kwargs.get("update_fields")
+        if tokens != self.search_tokens:
+            self.search_tokens = tokens
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        super().save(*args, **kwargs)
 
     # --- derived facts -------------------------------------------------------------------
     @property

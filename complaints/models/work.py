@@ -103,6 +103,22 @@ class WorkOrder(models.Model):
                 name="workorder_dept_status",
                 condition=Q(status__in=["pending", "signed"]),
             ),
+            # A department head's queues ask "has this complaint an order of my department in
+            # this status?" per complaint: without it SQLite walks the department's orders.
+            models.Index(
+                fields=["complaint", "department", "status"], name="workorder_complaint_dept"
+            ),
+            # The desks' "dispatched, not signed for" and "being reworked" queues.
+            models.Index(
+                fields=["complaint"],
+                name="workorder_pending",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["complaint"],
+                name="workorder_rework_active",
+                condition=Q(is_rework=True, status__in=["pending", "signed"]),
+            ),
         ]
 
     def __str__(self) -> str:
