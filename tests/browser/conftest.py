@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}  # the phone every phone-sized test uses
 PASSWORD = "pw"  # what tests.complaints.factories.staff() gives every user
 TIMEOUT_MS = 10_000
 
@@ -129,3 +130,33 @@ def log_in(new_page, live_server) -> Callable[..., object]:
         return page
 
     return _log_in
+
+
+@pytest.fixture
+def phone_page(chromium, live_server) -> Iterator[Callable[..., object]]:
+    """``phone_page(lang)``: a page of a fresh phone-sized touch screen (no session), in
+    Chinese unless ``lang`` says otherwise; closed after the test."""
+    contexts = []
+
+    def _open(lang: str = "zh-hans"):
+        context = chromium.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        if lang != "zh-hans":
+            context.add_cookies(
+                [{"name": "django_language", "value": lang, "url": live_server.url}]
+            )
+        contexts.append(context)
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def fits_the_screen(page) -> None:
+    """Nothing wider than the screen: no scrolling sideways."""
+    page.wait_for_load_state("load")
+    width, screen = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= screen, f"{page.url}: {width} px wide on a {screen} px screen"

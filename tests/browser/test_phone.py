@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 
 from complaints import services
 from complaints.models import Complaint
-from tests.browser.conftest import PASSWORD, TIMEOUT_MS
+from tests.browser.conftest import PASSWORD, PHONE, fits_the_screen
 from tests.complaints import factories as f
 
 pytestmark = [
@@ -32,7 +32,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PHONE = {"width": 390, "height": 844}
 DETAIL_URL = re.compile(r"/complaints/(\d+)/$")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # A resident pasted a share link: one long unbroken string that must wrap, not widen the page.
@@ -52,21 +51,11 @@ def photo(width=640, height=480, seed=0) -> bytes:
 
 
 @pytest.fixture
-def phone(chromium, live_server):
+def phone(phone_page, live_server):
     """``phone(user, lang)``: a page on a phone-sized touch screen, logged in as ``user``."""
-    contexts = []
 
     def _open(user, lang: str = "zh-hans"):
-        context = chromium.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        if lang != "zh-hans":
-            context.add_cookies(
-                [{"name": "django_language", "value": lang, "url": live_server.url}]
-            )
-        contexts.append(context)
-        page = context.new_page()
+        page = phone_page(lang)
         page.goto(f"{live_server.url}/login/")
         fits_the_screen(page)
         page.fill("#id_username", user.username)
@@ -75,15 +64,7 @@ def phone(chromium, live_server):
         expect(page.get_by_test_id("current-user")).to_be_attached()  # in the folded menu
         return page
 
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def fits_the_screen(page) -> None:
-    page.wait_for_load_state("load")
-    width, screen = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= screen, f"{page.url}: {width} px wide on a {screen} px screen"
+    return _open
 
 
 def on_the_first_screen(locator) -> None:

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from complaints import services
 from complaints.models import Complaint, Revisit
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import fits_the_screen
 from tests.complaints import factories as f
 
 pytestmark = [
@@ -25,34 +25,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LINK = re.compile(r"https?://\S+?(/r/rate/[A-Za-z0-9_\-]+/)")
 DAY = f.at(5, 10)  # office hours: the messages go at once
-
-
-@pytest.fixture
-def resident_phone(chromium):
-    """A fresh phone-sized browser with no session (the link needs no sign-in)."""
-    contexts = []
-
-    def _open():
-        context = chromium.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def fits_the_screen(page) -> None:
-    page.wait_for_load_state("load")
-    width, screen = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= screen, f"{page.url}: {width} px wide on a {screen} px screen"
 
 
 def rating_link(outbox, complaint) -> str:
@@ -69,7 +44,7 @@ def screenshot(page, name: str) -> None:
 
 
 def test_resident_rates_unsatisfied_then_satisfied_through_the_sms_links(
-    live_server, resident_phone, sms_outbox
+    live_server, phone_page, sms_outbox
 ):
     url = live_server.url
     with time_machine.travel(DAY, tick=True):
@@ -79,7 +54,7 @@ def test_resident_rates_unsatisfied_then_satisfied_through_the_sms_links(
 
         # 1. The SMS (test backend) carries the link; the page opens without signing in.
         first = rating_link(sms_outbox, c)
-        page = resident_phone()
+        page = phone_page()
         page.goto(url + first)
         fits_the_screen(page)
         expect(page.get_by_test_id("rating-complaint")).to_contain_text(c.number)
@@ -108,7 +83,7 @@ def test_resident_rates_unsatisfied_then_satisfied_through_the_sms_links(
         assert second != first
 
         # 4. Satisfied: revisited, recorded as an online revisit.
-        page = resident_phone()
+        page = phone_page()
         page.goto(url + second)
         expect(page.get_by_text("更换了感应开关")).to_be_visible()
         page.get_by_label("满意", exact=True).check()
@@ -121,7 +96,7 @@ def test_resident_rates_unsatisfied_then_satisfied_through_the_sms_links(
 
 
 def test_an_english_resident_gets_the_page_in_english_and_a_dead_link_is_a_clear_page(
-    live_server, resident_phone, sms_outbox
+    live_server, phone_page, sms_outbox
 ):
     url = live_server.url
     with time_machine.travel(DAY, tick=True):
@@ -130,7 +105,7 @@ def test_an_english_resident_gets_the_page_in_english_and_a_dead_link_is_a_clear
         c = f.advance(
             f.complaint(desk, res=f.resident(language="en")), "resolved", desk=desk, head=head
         )
-        page = resident_phone()
+        page = phone_page()
         page.goto(url + rating_link(sms_outbox, c))
         fits_the_screen(page)
         expect(page.get_by_role("heading")).to_have_text("Rate the handling of your complaint")

@@ -22,7 +22,7 @@ from complaints import services
 from complaints.models import Complaint
 from residents import messaging
 from residents.models import SignInCode
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import fits_the_screen
 from tests.complaints import factories as f
 
 pytestmark = [
@@ -30,7 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -52,33 +51,6 @@ def codes(monkeypatch):
     return sent
 
 
-@pytest.fixture
-def mobile(chromium, live_server):
-    contexts = []
-
-    def _open(lang: str = "zh-hans"):
-        context = chromium.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        if lang != "zh-hans":
-            context.add_cookies(
-                [{"name": "django_language", "value": lang, "url": live_server.url}]
-            )
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def fits_the_screen(page) -> None:
-    page.wait_for_load_state("load")
-    width, screen = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= screen, f"{page.url}: {width} px wide on a {screen} px screen"
-
-
 def sign_in(page, live_server, codes, phone: str, path: str = "/r/") -> None:
     page.goto(f"{live_server.url}{path}")
     fits_the_screen(page)
@@ -91,12 +63,14 @@ def sign_in(page, live_server, codes, phone: str, path: str = "/r/") -> None:
     page.wait_for_url(lambda url: "/sign-in/" not in url)
 
 
-def test_resident_reports_follows_and_is_kept_apart(live_server, mobile, log_in, codes, tmp_path):
+def test_resident_reports_follows_and_is_kept_apart(
+    live_server, phone_page, log_in, codes, tmp_path
+):
     resident = f.resident("李明", phone="+8613812345678", unit=f.unit("1201"))
     f.resident("王伟", phone="+8613900001111", unit=f.unit("0801"))
     desk = f.staff("front_desk", first_name="丽", last_name="赵")
     with time_machine.travel(f.at(5, 10), tick=True):
-        page = mobile()
+        page = phone_page()
         sign_in(page, live_server, codes, "13812345678")
         expect(page.get_by_test_id("my-complaints")).to_be_visible()
         page.get_by_test_id("new-complaint").click()
@@ -145,7 +119,7 @@ def test_resident_reports_follows_and_is_kept_apart(live_server, mobile, log_in,
         expect(timeline).not_to_contain_text("内部")
         expect(timeline).not_to_contain_text("赵")
 
-        other = mobile()
+        other = phone_page()
         sign_in(other, live_server, codes, "13900001111")
         response = other.goto(f"{live_server.url}/r/c/{complaint.number}/")
         assert response.status == 404
@@ -157,7 +131,7 @@ def test_resident_reports_follows_and_is_kept_apart(live_server, mobile, log_in,
     not os.environ.get("SCREENSHOTS"),
     reason="SCREENSHOTS=1 writes docs/screenshots/resident-*.png and qr-poster-*.png",
 )
-def test_resident_screenshots(live_server, mobile, chromium, codes, settings):
+def test_resident_screenshots(live_server, phone_page, chromium, codes, settings):
     settings.SITE_URL = "https://wuye.example.com"
     resident = f.resident("李明", phone="+8613812345678", unit=f.unit("1201"))
     desk = f.staff("front_desk")
@@ -209,7 +183,7 @@ def test_resident_screenshots(live_server, mobile, chromium, codes, settings):
     ):
         for lang, suffix in (("zh-hans", "zh"), ("en", "en")):
             SignInCode.objects.all().delete()  # one code a minute per phone: forget the first
-            page = mobile(lang)
+            page = phone_page(lang)
             page.goto(f"{live_server.url}/r/sign-in/")
             page.screenshot(path=str(SCREENSHOTS / f"resident-sign-in-{suffix}.png"))
             sign_in(page, live_server, codes, "13812345678")
