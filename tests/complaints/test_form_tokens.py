@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from complaints import form_tokens
 from complaints.form_tokens import FIELD, new_token
 from complaints.models import (
     ComplaintEvent,
@@ -71,7 +72,7 @@ def _check_once(client, url, data, *, at):
         assert first.status_code == 302, first.content.decode()[:2000]
         assert after_first != before
         assert second.status_code == 302
-        assert "already sent" in said(second)
+        assert str(form_tokens.SENT_BEFORE) in said(second)  # in the page's language
         assert fingerprint() == after_first
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from complaints import form_tokens
 from complaints.form_tokens import FIELD, new_token
 from reporting.models import CorrectiveAction
 
@@ -32,7 +33,8 @@ def test_a_double_clicked_corrective_action_is_added_once(client, october, manag
     first = client.post(reverse(ADD), data)
     second = client.post(reverse(ADD), data)
     assert first.status_code == 302 and second.status_code == 302
-    assert "already sent" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+    said = " ".join(str(m) for m in get_messages(second.wsgi_request))
+    assert str(form_tokens.SENT_BEFORE) in said  # in the page's language
     assert CorrectiveAction.objects.filter(title="维修超时").count() == 1
     assert CorrectiveAction.objects.get(title="维修超时").complaints.count() == 1
     # A new form is a new action.
