@@ -153,7 +153,7 @@ def _queue_specs(user, now: dt.datetime):
         specs.append(
             (
                 "residents",
-                _("From residents: withdrawn or unit not in the registry"),
+                _("From residents: withdrawn or unverified"),
                 base.open().filter(Exists(from_residents)),
                 "received_at",
                 "warning",
