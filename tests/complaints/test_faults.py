@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import shutil
 import socket
 import subprocess
@@ -135,11 +136,21 @@ class OwnRedis:
 
 
 def _use_broker(app, url: str, options: dict) -> None:
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting (CI sets it
+    # for the PostgreSQL + Redis run), so both are pointed at the broker of the test.
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.broker_url = url
     app.conf.broker_transport_options = options
     # Forget connections to the former broker (what Celery itself does after a fork).
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def _restore_env(value: str | None) -> None:
+    if value is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = value
 
 
 @pytest.fixture
@@ -149,12 +160,14 @@ def own_redis(tmp_path):
     redis = OwnRedis(tmp_path)
     redis.start()
     former = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    former_env = os.environ.get("CELERY_BROKER_URL")
     _use_broker(app, redis.url, {"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
     try:
         yield redis
     finally:
         redis.stop()
         _use_broker(app, *former)
+        _restore_env(former_env)
 
 
 def _register(client, n: int):
@@ -182,6 +195,7 @@ def dead_broker():
     from config.celery import app
 
     former = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    former_env = os.environ.get("CELERY_BROKER_URL")
     _use_broker(
         app,
         f"redis://127.0.0.1:{_free_port()}/0",
@@ -191,6 +205,7 @@ def dead_broker():
         yield app
     finally:
         _use_broker(app, *former)
+        _restore_env(former_env)
 
 
 @pytest.mark.celery_worker
