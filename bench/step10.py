@@ -183,6 +183,13 @@ class Step10Mixin:
             WEB_CONCURRENCY=str(workers),
             LOG_LEVEL="WARNING",
             SECRET_KEY=settings.SECRET_KEY,
+            # Production mode (no debug cursor, no debug templates), over plain HTTP on
+            # 127.0.0.1: no TLS redirect or secure-only cookies, static files from the finders.
+            DEBUG="false",
+            SECURE_SSL_REDIRECT="false",
+            SECURE_COOKIES="false",
+            SECURE_HSTS_SECONDS="0",
+            STATIC_MANIFEST="false",
         )
         before = Complaint.objects.count()
         server = subprocess.Popen(
