@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models import Complaint
+
 STATISTICS_PERMISSION = "reporting.view_monthly_statistics"
 VERIFY_PERMISSION = "reporting.verify_correctiveaction"
 
@@ -259,8 +261,13 @@ class MonthlyReportDispatch(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-# The figures a day of complaints keeps in the roll-up (reporting.rollup): the trend's
-# figures of reporting.selectors, and the revisits of the day's complaints.
+# The figures a day of complaints keeps in the roll-up (reporting.rollup): every figure of
+# reporting.metrics.lasting_metrics (all of a period's figures but "overdue", which depends on
+# the moment), and the revisits of the day's complaints.  A test keeps the two lists equal.
+def _values(choices) -> list[str]:
+    return [str(value) for value in choices.values]
+
+
 ROLLUP_FIGURES = (
     "total",
     "group",
@@ -269,35 +276,57 @@ ROLLUP_FIGURES = (
     "resolved",
     "resolved_in_time",
     "resolved_revisited",
-    *(f"severity_{value}" for value in ("minor", "important", "major")),
-    *(f"validity_{value}" for value in ("valid", "assist", "invalid")),
-    *(
-        f"channel_{value}"
-        for value in (
-            "phone",
-            "walk_in",
-            "on_site",
-            "letter",
-            "box",
-            "online",
-            "email",
-            "fax",
-            "on_behalf",
-            "forwarded",
-        )
-    ),
+    *(f"severity_{value}" for value in _values(Complaint.Severity)),
+    *(f"validity_{value}" for value in _values(Complaint.Validity)),
+    *(f"channel_{value}" for value in _values(Complaint.Channel)),
     "revisit_total",
     "revisit_satisfied",
     "revisit_basic",
     "revisit_unsatisfied",
+    # Step 10's second part: the rest of a period's figures.
+    "severity_blank",
+    "validity_blank",
+    "responsibility_blank",
+    "special",
+    "dispatched_late",
+    "not_dispatched",
+    "answer_due",
+    "answered_in_time",
+    "management_told",
+    "management_told_late",
+    "revisit_missed",
+    "resolved_late",
+    "extended",
+    "resolved_not_revisited",
+    "unsatisfied",
+    "reopened",
+    "serious",
+    "serious_missing",
+    "loss_above",
+    "loss_missing",
+    "reached_government",
+    *(f"responsibility_{value}" for value in _values(Complaint.Responsibility)),
+    *(f"repeat_{value}" for value in _values(Complaint.RepeatLevel)),
 )
 
 
 class DailyFigures(models.Model):
-    """The figures of the complaints received on one local day at one property (a roll-up,
-    rebuilt from the complaints: see :mod:`reporting.rollup`)."""
+    """The figures of the complaints received on one local day, at one of four grains: the
+    whole company, one property, one department or one category (a roll-up, rebuilt from the
+    complaints: see :mod:`reporting.rollup`)."""
+
+    class Grain(models.TextChoices):
+        COMPANY = "company", _("whole company")
+        PROPERTY = "property", _("property")
+        DEPARTMENT = "department", _("department")
+        CATEGORY = "category", _("category")
 
     day = models.DateField(_("day"))
+    grain = models.CharField(
+        _("grain"), max_length=10, choices=Grain.choices, default=Grain.PROPERTY
+    )
+    # The key of the row's grain (the others are empty); an empty key at a grain is the
+    # complaints with none (no property, not dispatched, not classified yet).
     estate = models.ForeignKey(
         "residents.Property",
         on_delete=models.CASCADE,
@@ -306,22 +335,40 @@ class DailyFigures(models.Model):
         related_name="+",
         verbose_name=_("property"),
     )
+    department = models.ForeignKey(
+        "complaints.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    category = models.ForeignKey(
+        "complaints.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
     for _name in ROLLUP_FIGURES:
         locals()[_name] = models.PositiveIntegerField(default=0)
     del _name
+    loss_total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
 
     class Meta:
         default_permissions = ()
         verbose_name = _("daily figures")
         verbose_name_plural = _("daily figures")
-        # One row per (day, property), by construction: a day is always rebuilt whole.
+        # One row per (day, grain, key), by construction: a day is always rebuilt whole.
         indexes = [
-            models.Index(fields=["day"], name="daily_figures_day"),
+            models.Index(fields=["grain", "day"], name="daily_figures_grain_day"),
             models.Index(fields=["estate", "day"], name="daily_figures_estate_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.estate_id or '-'}"
+        key = self.estate_id or self.department_id or self.category_id or "-"
+        return f"{self.day} {self.grain} {key}"
 
 
 class DirtyDay(models.Model):

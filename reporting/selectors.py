@@ -25,7 +25,7 @@ from django.utils import timezone
 from complaints.models import Category, Complaint, Department, Revisit
 from residents.models import Property
 
-from . import figures, periods, rollup
+from . import figures, metrics, periods, rollup
 from .models import ROLLUP_FIGURES, CorrectiveAction, DailyFigures, ReportingSettings
 
 # How many periods the trend shows, the chosen one last.
@@ -37,69 +37,16 @@ _TRUNC = {
     periods.QUARTER: TruncQuarter,
     periods.YEAR: TruncYear,
 }
-CHANNELS = list(Complaint.Channel)
-SEVERITIES = list(Complaint.Severity)
-VALIDITIES = list(Complaint.Validity)
-RESPONSIBILITIES = list(Complaint.Responsibility)
-REPEAT_LEVELS = list(Complaint.RepeatLevel)
-
-
-def _count(q: Q | None = None) -> Count:
-    return Count("pk", filter=q) if q is not None else Count("pk")
-
-
-def trend_metrics() -> dict[str, Count]:
-    """Figures kept for every period of the trend (and so for the comparisons)."""
-    metrics = {
-        "total": _count(),
-        "group": _count(Q(is_group=True)),
-        "dispatched": _count(figures.dispatched()),
-        "dispatched_in_time": _count(figures.dispatched_in_time()),
-        "resolved": _count(figures.resolved()),
-        "resolved_in_time": _count(figures.resolved_in_time()),
-        "resolved_revisited": _count(figures.resolved_revisited()),
-    }
-    metrics.update({f"severity_{s.value}": _count(Q(severity=s.value)) for s in SEVERITIES})
-    metrics.update({f"validity_{v.value}": _count(Q(validity=v.value)) for v in VALIDITIES})
-    metrics.update({f"channel_{c.value}": _count(Q(channel=c.value)) for c in CHANNELS})
-    return metrics
-
-
-def _period_metrics(*, as_of: dt.datetime, threshold: Decimal) -> dict:
-    """Every figure of the period itself: the trend's figures and the rest."""
-    missing = figures.corrective_action_missing()
-    metrics = trend_metrics()
-    metrics.update(
-        {
-            "severity_blank": _count(Q(severity="")),
-            "validity_blank": _count(Q(validity="")),
-            "responsibility_blank": _count(Q(responsibility="")),
-            "special": _count(Q(is_special=True)),
-            "dispatched_late": _count(figures.dispatched_late()),
-            "not_dispatched": _count(figures.not_dispatched()),
-            "answer_due": _count(figures.answer_due()),
-            "answered_in_time": _count(figures.answered_in_time()),
-            "management_told": _count(figures.management_told()),
-            "management_told_late": _count(figures.management_told_late()),
-            "revisit_missed": _count(figures.revisit_missed()),
-            "resolved_late": _count(figures.resolved_late()),
-            "overdue": _count(figures.overdue(as_of)),
-            "extended": _count(figures.extended()),
-            "resolved_not_revisited": _count(figures.resolved_not_revisited()),
-            "unsatisfied": _count(figures.unsatisfied()),
-            "reopened": _count(figures.reopened()),
-            "serious": _count(figures.serious()),
-            "serious_missing": _count(figures.serious() & missing),
-            "loss_above": _count(figures.loss_above(threshold)),
-            "loss_missing": _count(figures.loss_above(threshold) & missing),
-            "loss_total": Sum("economic_loss"),
-        }
-    )
-    metrics.update(
-        {f"responsibility_{r.value}": _count(Q(responsibility=r.value)) for r in RESPONSIBILITIES}
-    )
-    metrics.update({f"repeat_{r.value}": _count(Q(repeat_level=r.value)) for r in REPEAT_LEVELS})
-    return metrics
+# The figure lists and aggregates live in reporting.metrics (shared with the roll-up); the
+# names stay importable from here for the tables and the bench.
+CHANNELS = metrics.CHANNELS
+SEVERITIES = metrics.SEVERITIES
+VALIDITIES = metrics.VALIDITIES
+RESPONSIBILITIES = metrics.RESPONSIBILITIES
+REPEAT_LEVELS = metrics.REPEAT_LEVELS
+REVISIT_FIGURES = metrics.REVISIT_FIGURES
+trend_metrics = metrics.trend_metrics
+_count = metrics.count
 
 
 @dataclass
@@ -215,6 +162,8 @@ class Statistics:
     missing_actions: list[Complaint]
     open_actions: list[CorrectiveAction]
     generated_at: dt.datetime
+    # How many rows the lists of complaints were cut to (None: all of them, as in exports).
+    list_limit: int | None = None
 
     @property
     def rates(self) -> Rates:
@@ -386,17 +335,22 @@ def _period_statistics(
     in_period = base.filter(received_at__gte=start, received_at__lt=end).order_by()
     in_trend = base.filter(in_compared).order_by()
 
-    counts = in_period.aggregate(
-        **_period_metrics(as_of=as_of, threshold=config.economic_loss_threshold)
-    )
-    counts["loss_total"] = counts["loss_total"] or Decimal("0")
-
     if use_rollup is None:
         use_rollup = viewer is None or viewer.has_perm("complaints.view_all_complaints")
     if use_rollup:
+        rollup.refresh()
+        counts, category_counts, department_counts = _period_from_rollup(
+            period, estate, in_period, as_of
+        )
         by_period, revisits_by_period = _trend_from_rollup(period.kind, compared, estate)
+        government = _government_from_rollup(period, estate, tz, config.government_target)
     else:
+        counts, category_counts, department_counts = _period_direct(
+            in_period, as_of, config.economic_loss_threshold
+        )
         by_period, revisits_by_period = _trend_direct(period.kind, in_trend, tz)
+        government = _government_count(base, period, tz, config.government_target)
+    counts["loss_total"] = counts["loss_total"] or Decimal("0")
     empty_counts = dict.fromkeys(trend_metrics(), 0)
     empty_revisits = {"total": 0, "satisfied": 0, "basic": 0, "unsatisfied": 0}
 
@@ -412,28 +366,11 @@ def _period_statistics(
 
     trend = [point(p) for p in trend_periods]
 
-    category_counts = {
-        row["category_id"]: row["n"]
-        for row in in_period.values("category_id").annotate(n=Count("pk"))
-    }
     categories = _category_rows(
         category_counts, list(Category.objects.order_by(*Category._meta.ordering, "pk"))
     )
 
-    department_counts = {
-        row.pop("department_id"): row
-        for row in in_period.values("department_id").annotate(
-            total=_count(),
-            resolved=_count(figures.resolved()),
-            resolved_in_time=_count(figures.resolved_in_time()),
-            resolved_late=_count(figures.resolved_late()),
-            overdue=_count(figures.overdue(as_of)),
-            extended=_count(figures.extended()),
-        )
-    }
-    empty_department = dict.fromkeys(
-        ["total", "resolved", "resolved_in_time", "resolved_late", "overdue", "extended"], 0
-    )
+    empty_department = dict.fromkeys(metrics.DEPARTMENT_FIGURES, 0)
     departments = [
         DepartmentRow(d, department_counts.get(d.pk, empty_department))
         for d in Department.objects.order_by("sort_order", "name", "pk")
@@ -486,13 +423,125 @@ def _period_statistics(
         trend=trend,
         previous=point(period.previous),
         last_year=point(period.same_last_year),
-        government=_government_count(base, period, tz, config.government_target),
+        government=government,
         categories=categories,
         departments=departments,
         serious=serious,
         missing_actions=missing_actions,
         open_actions=open_actions,
         generated_at=now,
+        list_limit=list_limit,
+    )
+
+
+def _period_direct(in_period: QuerySet[Complaint], as_of: dt.datetime, threshold: Decimal):
+    """The period's figures, its categories' counts and its departments' rows, from the
+    complaints themselves (three grouped queries)."""
+    counts = in_period.aggregate(**metrics.period_metrics(as_of=as_of, threshold=threshold))
+    category_counts = {
+        row["category_id"]: row["n"]
+        for row in in_period.values("category_id").annotate(n=Count("pk"))
+    }
+    department_counts = {
+        row.pop("department_id"): row
+        for row in in_period.values("department_id").annotate(**metrics.department_metrics(as_of))
+    }
+    return counts, category_counts, department_counts
+
+
+def _rollup_rows(grain: str, estate: Property | None) -> QuerySet[DailyFigures]:
+    """The roll-up's rows of a grain; a property's page reads that property's rows."""
+    if estate is not None:
+        return DailyFigures.objects.filter(grain=DailyFigures.Grain.PROPERTY, estate=estate)
+    return DailyFigures.objects.filter(grain=grain)
+
+
+def _period_from_rollup(
+    period: periods.Period, estate: Property | None, in_period: QuerySet[Complaint], as_of
+):
+    """:func:`_period_direct`'s answer from the roll-up: the period's days summed at the
+    company's (or the property's) grain, and by category and department; *overdue*, which
+    depends on the moment, is counted from the complaints in one grouped query."""
+    Grain = DailyFigures.Grain
+    days = Q(day__gte=period.start, day__lt=period.end)
+    summed = [*ROLLUP_FIGURES, "loss_total"]
+    counts = (
+        _rollup_rows(Grain.COMPANY, estate)
+        .filter(days)
+        .aggregate(**{name: Sum(name) for name in summed})
+    )
+    counts = {name: value or 0 for name, value in counts.items()}
+    overdue_by_department = {
+        row["department_id"]: row["n"]
+        for row in in_period.filter(figures.overdue(as_of))
+        .values("department_id")
+        .annotate(n=Count("pk"))
+    }
+    counts["overdue"] = sum(overdue_by_department.values())
+    if estate is not None:
+        # One property's period is a few hundred complaints: its breakdowns come from them.
+        category_counts = {
+            row["category_id"]: row["n"]
+            for row in in_period.values("category_id").annotate(n=Count("pk"))
+        }
+        department_counts = {
+            row.pop("department_id"): row
+            for row in in_period.values("department_id").annotate(
+                **metrics.department_metrics(as_of)
+            )
+        }
+        return counts, category_counts, department_counts
+    category_counts = {
+        row["category_id"]: row["n"]
+        for row in DailyFigures.objects.filter(days, grain=Grain.CATEGORY)
+        .values("category_id")
+        .annotate(n=Sum("total"))
+        .order_by()
+    }
+    department_figures = [name for name in metrics.DEPARTMENT_FIGURES if name != "overdue"]
+    department_counts = {}
+    for row in (
+        DailyFigures.objects.filter(days, grain=Grain.DEPARTMENT)
+        .values("department_id")
+        .annotate(**{name: Sum(name) for name in department_figures})
+        .order_by()
+    ):
+        department = row.pop("department_id")
+        row["overdue"] = overdue_by_department.pop(department, 0)
+        department_counts[department] = row
+    for department, n in overdue_by_department.items():  # none received in the period? kept
+        department_counts.setdefault(department, dict.fromkeys(metrics.DEPARTMENT_FIGURES, 0))[
+            "overdue"
+        ] = n
+    return counts, category_counts, department_counts
+
+
+def _government_from_rollup(
+    period: periods.Period, estate: Property | None, tz, target: int
+) -> GovernmentCount:
+    """:func:`_government_count` from the roll-up (days of this year up to the period's end,
+    and the whole of last year)."""
+    year = period.last_day.year
+    year_period = periods.Period(periods.YEAR, dt.date(year, 1, 1))
+    previous = year_period.previous
+    sums = (
+        _rollup_rows(DailyFigures.Grain.COMPANY, estate)
+        .filter(day__gte=previous.start, day__lt=period.end)
+        .aggregate(
+            count=Sum("reached_government", filter=Q(day__gte=year_period.start)),
+            previous=Sum("reached_government", filter=Q(day__lt=year_period.start)),
+        )
+    )
+    previous_start, previous_end = previous.bounds(tz)
+    return GovernmentCount(
+        year=year,
+        start=year_period.bounds(tz)[0],
+        end=period.bounds(tz)[1],
+        count=sums["count"] or 0,
+        previous_start=previous_start,
+        previous_end=previous_end,
+        previous_count=sums["previous"] or 0,
+        target=target,
     )
 
 
@@ -515,41 +564,30 @@ def _trend_direct(kind: str, in_trend: QuerySet[Complaint], tz):
         for row in Revisit.objects.filter(complaint__in=in_trend.values("pk"))
         .annotate(p=trunc("complaint__received_at", tzinfo=tz))
         .values("p")
-        .annotate(
-            total=Count("pk"),
-            satisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.SATISFIED)),
-            basic=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.BASIC)),
-            unsatisfied=Count("pk", filter=Q(satisfaction=Revisit.Satisfaction.UNSATISFIED)),
-        )
+        .annotate(**metrics.revisit_metrics())
         .order_by("p")
     }
     return by_period, revisits_by_period
 
 
-REVISIT_FIGURES = {
-    "revisit_total": "total",
-    "revisit_satisfied": "satisfied",
-    "revisit_basic": "basic",
-    "revisit_unsatisfied": "unsatisfied",
-}
+# The roll-up's columns the trend reads: its figures and the revisits.
+TREND_FIGURES = [*metrics.trend_metrics(), *metrics.REVISIT_FIGURES]
 
 
 def _trend_from_rollup(kind: str, compared: list[periods.Period], estate: Property | None):
-    """The same as :func:`_trend_direct`, summed from the daily roll-up (refreshed first)."""
-    rollup.refresh()
+    """The same as :func:`_trend_direct`, summed from the daily roll-up (the caller refreshes
+    it first)."""
     days = Q()
     for first, last in _spans(sorted(set(compared))):
         days |= Q(day__gte=first.start, day__lt=last.end)
-    rows = DailyFigures.objects.filter(days)
-    if estate is not None:
-        rows = rows.filter(estate=estate)
+    rows = _rollup_rows(DailyFigures.Grain.COMPANY, estate).filter(days)
     by_period: dict = {}
     revisits_by_period: dict = {}
     count_keys = list(trend_metrics())
     for row in (
         rows.order_by()
         .values("day")
-        .annotate(**{name: Sum(name) for name in ROLLUP_FIGURES})
+        .annotate(**{name: Sum(name) for name in TREND_FIGURES})
         .filter(total__gt=0)
     ):
         p = periods.Period.containing(kind, row.pop("day"))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from .. import permissions as perms
 from ..messages import facts
 from ..models import Complaint, ComplaintEvent, DeadlineExtension, NotificationEvent, SlaPolicy
+from ..models.complaint import figures_changed
 from ..services.errors import Conflict, ServiceError
 from ..services.timeline import record_event
 from ..timeline_text import moment
@@ -89,6 +90,8 @@ def extension_decide(
         raise Conflict(_("This extension was already decided."))
     extension.refresh_from_db()
     complaint = extension.complaint
+    # "Deadline extended" is a figure of the statistics: the complaint's day changes.
+    figures_changed.send(sender=DeadlineExtension, received=[complaint.received_at])
     if approve:
         deadlines.schedule(complaint)
     record_event(

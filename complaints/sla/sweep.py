@@ -33,6 +33,7 @@ from .. import messages as texts
 from .. import preferences as prefs
 from .. import roles, webhooks
 from ..models import Clock, Complaint, ComplaintEvent, Escalation, Notification, NotificationEvent
+from ..models.complaint import figures_changed
 from . import deadlines
 from .notifications import (
     Recipients,
@@ -382,6 +383,8 @@ def _record(ctx: Context) -> None:
     new = [b for b in ctx.breaches if (b.complaint.pk, b.clock, b.level) in inserted]
     if not new:
         return  # all recorded before (another sweep, or an earlier run)
+    # The statistics count escalations (management told, revisit missed): their days change.
+    figures_changed.send(sender=Escalation, received={b.complaint.received_at for b in new})
     # Quiet hours: outside office hours the e-mails and robot posts of non-urgent breaches
     # wait for the day shift; the in-app message appears at once.
     quiet = quiet_until(ctx.now, ctx.rules)

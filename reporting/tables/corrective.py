@@ -103,6 +103,16 @@ def corrective_summary_table(stats: Statistics) -> Table:
     return table
 
 
+def _cut_note(stats: Statistics, listed: list) -> str:
+    """Said under a list the page cut short (the export lists every complaint)."""
+    if stats.list_limit is None or len(listed) < stats.list_limit:
+        return ""
+    return _(
+        "Only the first %(count)d are listed here; the counts above lead to all of them, "
+        "and the export lists all of them."
+    ) % {"count": stats.list_limit}
+
+
 def serious_list_table(stats: Statistics) -> Table:
     table = Table(
         "serious_list",
@@ -121,6 +131,7 @@ def serious_list_table(stats: Statistics) -> Table:
         ],
         wide=True,
     )
+    table.note = _cut_note(stats, stats.serious)
     for c in stats.serious:
         table.add(
             c.number,
@@ -155,11 +166,12 @@ def missing_actions_table(stats: Statistics) -> Table:
         wide=True,
     )
     threshold = stats.threshold
+    table.note = _cut_note(stats, stats.missing_actions)
     for c in stats.missing_actions:
         reasons = []
         if c.severity in ("important", "major"):
             reasons.append(c.get_severity_display())
-        if c.economic_loss is not None and c.economic_loss > threshold:
+        if c.economic_loss is not None and c.economic_loss >= threshold:
             reasons.append(
                 _("loss of %(threshold)s yuan or more")
                 % {"threshold": number_format(threshold, 2, force_grouping=True)}

@@ -309,3 +309,21 @@ def test_page_issues_a_fixed_number_of_queries(
     # 20 for the page, 2 for the session's idle clock (renewed at most once a minute)
     with django_assert_max_num_queries(22), time_machine.travel(now(), tick=False):
         client.get(reverse(PAGE), {"month": "2026-10"})
+
+
+def test_page_cuts_long_lists_and_says_so(client, october, manager, monkeypatch):
+    """The page lists the first few serious complaints and says the rest are behind the
+    counts; the selector without a limit (the exports) lists them all."""
+    from reporting import views
+
+    with time_machine.travel(now(), tick=False):
+        every = selectors.monthly_statistics(viewer=None, month=the_month())
+    assert len(every.serious) >= 2
+    assert every.list_limit is None
+    monkeypatch.setattr(views, "PAGE_LIST_LIMIT", 1)
+    html = get_page(client, manager, month="2026-10").content.decode()
+    listed = re.search(r'<table data-table="serious_list">(.*?)</table>', html, re.S)[1]
+    assert listed.count('<tr class="') == 1
+    assert "Only the first 1 are listed here" in html or "此处只列出前 1" in html
+    cut = tables.build_tables(every)
+    assert not next(t for t in cut if t.key == "serious_list").note
