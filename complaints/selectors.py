@@ -140,7 +140,7 @@ def _queue_specs(user, now: dt.datetime):
             (
                 "unsigned",
                 _("Dispatched, not signed for"),
-                base.filter(Exists(pending_order), state__in=["confirmed", "investigated"]),
+                base.filter(Exists(pending_order), state__in=Complaint.HANDLING_STATES),
                 "dispatched_at",
                 "info",
             )
@@ -165,6 +165,14 @@ def _queue_specs(user, now: dt.datetime):
         profile = getattr(user, "staff_profile", None)
         dept = getattr(profile, "department_id", None)
 
+        # A work order of the department makes its complaint visible to the head, so these
+        # two queues need not repeat the visibility rule (an OR over every complaint the
+        # department ever had).  An open work order belongs to a complaint being handled
+        # (confirmed or investigated): the partial indexes of those states give the order.
+        handled = Complaint.objects.select_related(*LIST_RELATED).filter(
+            state__in=Complaint.HANDLING_STATES
+        )
+
         def orders_of_dept(status):
             # EXISTS, not a join + DISTINCT over every column the list selects.
             return Exists(
@@ -177,7 +185,7 @@ def _queue_specs(user, now: dt.datetime):
             (
                 "to_sign",
                 _("New work orders to sign for"),
-                base.filter(orders_of_dept(WorkOrder.Status.PENDING)),
+                handled.filter(orders_of_dept(WorkOrder.Status.PENDING)),
                 "dispatched_at",
                 "primary",
             )
@@ -186,7 +194,7 @@ def _queue_specs(user, now: dt.datetime):
             (
                 "in_progress",
                 _("In progress"),
-                base.filter(orders_of_dept(WorkOrder.Status.SIGNED)),
+                handled.filter(orders_of_dept(WorkOrder.Status.SIGNED)),
                 "resolve_due_at",
                 "info",
             )
