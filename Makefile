@@ -74,8 +74,15 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 
+## make bench: 1,000,000 complaints on PostgreSQL (its own database bench_*, created and dropped;
+## about 25 minutes); QUICK=1: 100,000 on SQLite (about 7 minutes).  Both rewrite bench/REPORT.md.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/bench_complaints
 bench: install
-	$(PY) bench/run.py
+	@if [ "$(QUICK)" = "1" ]; then \
+		$(PY) bench/run.py --complaints 100000 $(BENCH_ARGS); \
+	else \
+		$(PY) bench/run.py --complaints 1000000 --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS); \
+	fi
 
 ## Debian's chromium for the browser tests (the tests skip with a reason when it is missing)
 browsers:

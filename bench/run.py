@@ -46,6 +46,12 @@ def parse_args(argv=None):
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions per page")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure a database kept by an earlier --keep run of the same N (PostgreSQL): "
+        "migrate it, rebuild the roll-up and measure at N only (no N/10, no load); keeps it",
+    )
+    parser.add_argument(
         "--no-concurrency", action="store_true", help="skip the gunicorn concurrency run"
     )
     parser.add_argument(
@@ -75,6 +81,10 @@ def parse_args(argv=None):
         parser.error("--sweep-due takes numbers separated by commas, e.g. 2000,50000")
     if args.complaints < 1000:
         parser.error("--complaints must be at least 1000")
+    if args.reuse and not args.database_url:
+        parser.error("--reuse measures a kept PostgreSQL database: give --database-url")
+    if args.reuse:
+        args.keep = True
     return args
 
 
@@ -86,7 +96,7 @@ def main(argv=None) -> int:
     if args.sweep_child:
         return sweep_child_main(args.sweep_child)
     info = configure_environment(args)
-    if info["pg"]:
+    if info["pg"] and not args.reuse:
         pg_recreate(*info["pg"])
     ok = False
     try:

@@ -234,6 +234,9 @@ class Bench(
         self.setup_database()
         self.results["backend"] = self.vendor
         self.machine()
+        if self.args.reuse:
+            self.reuse()
+            return self.measure_at_n(started)
         print("registry and staff…", flush=True)
         self.seed()
         print(f"loading {small} complaints (N/10)…", flush=True)
@@ -251,6 +254,38 @@ class Bench(
         self.load(n - small, "stage2")
         self.drain("stage2")
         self.rollup_build("stage2")
+        self.measure_at_n(started)
+
+    def reuse(self):
+        """The database of an earlier ``--keep`` run: its staff, its load moment (from that
+        run's results file, if there), the roll-up rebuilt with this code's figures."""
+        import json
+
+        from django.contrib.auth import get_user_model
+        from django.utils import timezone
+
+        from bench.harness import OUT
+
+        self.users = {
+            u.username: u for u in get_user_model().objects.prefetch_related("groups").all()
+        }
+        earlier = OUT / f"results-{self.vendor}.json"
+        now = None
+        if earlier.exists():
+            done = json.loads(earlier.read_text())
+            if done.get("n") == self.args.complaints and done.get("sweep_now"):
+                now = dt.datetime.fromisoformat(done["sweep_now"])
+        self.now = now or timezone.now().replace(microsecond=0)
+        self.results["sweep_now"] = self.now.isoformat()
+        self.results["reused"] = True
+        self.note(f"database reused from an earlier --keep run (load moment {self.now})")
+        self.loader = Loader(now=self.now, users=self.users)
+        self.analyze()
+        self.drain("reused")
+        self.rollup_build("stage2")
+        self.pick_targets()
+
+    def measure_at_n(self, started):
         print("volumes:", self.volumes(), flush=True)
         print("measuring at N…", flush=True)
         self.results["loadavg"]["measuring at N"] = os.getloadavg()
