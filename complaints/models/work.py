@@ -8,6 +8,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -299,6 +300,13 @@ class ComplaintEvent(models.Model):
                 fields=["complaint"],
                 name="event_from_residents",
                 condition=Q(code__in=["resident_withdrew", "portal_unverified"]),
+            ),
+            # A form sent twice: the earlier sending's row, found by the form's one-time key
+            # (complaints.services.desk.submitted_before) — looked for at every intake.
+            models.Index(
+                KeyTransform("submission", "params"),
+                name="event_submission",
+                condition=Q(kind__in=["created", "repeat"]),
             ),
         ]
 
