@@ -167,10 +167,12 @@ def _queue_specs(user, now: dt.datetime):
         dept = getattr(profile, "department_id", None)
 
         def orders_of_dept(status):
-            # EXISTS, not a join + DISTINCT over every column the list selects.
-            return Exists(
-                WorkOrder.objects.filter(
-                    complaint=OuterRef("pk"), department_id=dept, status=status
+            # The complaints of the department's orders in that status, read from the orders'
+            # index (a few thousand ids) rather than tested complaint by complaint: SQLite
+            # then fetches those complaints by id instead of walking all of them.
+            return Q(
+                pk__in=WorkOrder.objects.filter(department_id=dept, status=status).values(
+                    "complaint_id"
                 )
             )
 

@@ -1,5 +1,5 @@
 """Desks by index: counts capped at "99+", the admin's years from the ends of the index, the
-department head's visibility the same with EXISTS (PostgreSQL) as with the join (SQLite)."""
+department head's visibility and queues exactly the complaints of their department's orders."""
 
 from __future__ import annotations
 
@@ -102,3 +102,79 @@ def test_deep_pages_by_keyset_are_the_offset_pages(client):
 def test_cursor_round_trip():
     c = Complaint(pk=7, received_at=dt.datetime(2026, 11, 3, 4, 5, 6, 123457, tzinfo=dt.UTC))
     assert selectors.parse_cursor(selectors.cursor_of(c)) == (c.received_at, 7)
+
+
+HEAD_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+
+def test_head_desk_holds_exactly_the_departments_complaints():
+    """The head's visibility (own department, or an order ever sent to it) and the "to sign
+    for" / "in progress" queues (an order of the department pending / signed), each complaint
+    once, in the queue's order, against the same facts computed row by row in Python."""
+    import time_machine
+
+    with time_machine.travel(HEAD_NOW, tick=False):
+        desk = f.staff("front_desk")
+        head = f.staff("department_head", department_code="engineering")
+        eng, sec = f.department("engineering"), f.department("security")
+        _received(desk, 12)
+        made = list(Complaint.objects.order_by("pk"))
+        orders = {  # complaint's place: its work orders (department, status), oldest first
+            0: [(eng, "pending")],
+            1: [(eng, "signed")],
+            2: [(sec, "pending")],
+            3: [(sec, "signed")],
+            4: [(eng, "done"), (sec, "pending")],
+            5: [(sec, "done"), (eng, "pending")],
+            6: [(eng, "done"), (eng, "signed")],
+            7: [(eng, "done"), (eng, "done")],
+            8: [(sec, "done")],
+            9: [(eng, "pending")],
+        }
+        for place, sent in orders.items():
+            for n, (department, status) in enumerate(sent):
+                WorkOrder.objects.create(
+                    complaint=made[place],
+                    department=department,
+                    dispatched_by=desk,
+                    dispatched_at=HEAD_NOW - dt.timedelta(hours=10 - n),
+                    status=status,
+                )
+        # Own department without an order (10), another department's (11); deadlines and
+        # dispatch times shuffled, with ties that the id breaks.
+        Complaint.objects.filter(pk=made[10].pk).update(department=eng)
+        Complaint.objects.filter(pk=made[11].pk).update(department=sec)
+        for place, c in enumerate(made):
+            Complaint.objects.filter(pk=c.pk).update(
+                dispatched_at=HEAD_NOW - dt.timedelta(hours=(place * 7) % 4),
+                resolve_due_at=HEAD_NOW + dt.timedelta(hours=(place * 5) % 3 - 1),
+            )
+        made = list(Complaint.objects.order_by("pk"))
+
+        def sent_to_eng(c, status=None):
+            return any(
+                o.department_id == eng.pk and status in (None, o.status)
+                for o in WorkOrder.objects.filter(complaint=c)
+            )
+
+        visible = [c for c in made if c.department_id == eng.pk or sent_to_eng(c)]
+        assert {made[i].pk for i in (0, 1, 4, 5, 6, 7, 9, 10)} == {c.pk for c in visible}
+        assert sorted(Complaint.objects.visible_to(head).values_list("pk", flat=True)) == sorted(
+            c.pk for c in visible
+        )
+
+        queues = {q.key: q for q in selectors.desk_queues(head, now=HEAD_NOW)}
+
+        def expect(status, field):
+            rows = [c for c in visible if sent_to_eng(c, status)]
+            return [c.pk for c in sorted(rows, key=lambda c: (getattr(c, field), c.pk))]
+
+        assert [c.pk for c in queues["to_sign"].items] == expect("pending", "dispatched_at")
+        assert [c.pk for c in queues["in_progress"].items] == expect("signed", "resolve_due_at")
+        assert queues["to_sign"].count == 3 and queues["in_progress"].count == 2
+        overdue = [
+            c.pk
+            for c in sorted(visible, key=lambda c: (c.resolve_due_at, c.pk))
+            if c.resolve_due_at < HEAD_NOW
+        ]
+        assert overdue and [c.pk for c in queues["overdue"].items] == overdue
