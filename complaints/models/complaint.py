@@ -110,15 +110,32 @@ class ComplaintQuerySet(models.QuerySet):
         return self.filter(Q(department_id=dept) | Exists(sent))
 
     def dates(self, field_name, kind, order="ASC"):
-        """For ``received_at`` by year or month (the admin's date hierarchy): every year or
-        month from the first complaint to the last, read from the two ends of the index
-        instead of truncating every row (a month without complaints may be offered)."""
+        """For ``received_at`` by year or month: every year or month from the first complaint
+        to the last, read from the two ends of the index instead of truncating every row (a
+        month without complaints may be offered)."""
         if field_name != "received_at" or kind not in ("year", "month"):
             return super().dates(field_name, kind, order)
-        ends = self.order_by().aggregate(first=Min("received_at"), last=Max("received_at"))
-        if ends["first"] is None:
+        return self._received_span(kind, order, timezone.get_current_timezone())
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        """The same as :meth:`dates` for the admin's date hierarchy, which asks a date-and-time
+        field for ``datetimes``: midnight of each year's or month's first day in ``tzinfo``
+        (the current time zone unless given), as Django returns them."""
+        if field_name != "received_at" or kind not in ("year", "month") or not settings.USE_TZ:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        tz = tzinfo or timezone.get_current_timezone()
+        return [
+            dt.datetime.combine(day, dt.time(), tzinfo=tz)
+            for day in self._received_span(kind, order, tz)
+        ]
+
+    def _received_span(self, kind, order, tz) -> list[dt.date]:
+        # One aggregate each: SQLite reads a lone MIN or MAX from the end of the index, but
+        # scans the whole index for both in one statement.
+        ends = [self.order_by().aggregate(end=end("received_at"))["end"] for end in (Min, Max)]
+        if ends[0] is None:
             return []
-        first, last = (timezone.localtime(ends[k]).date() for k in ("first", "last"))
+        first, last = (timezone.localtime(end, tz).date() for end in ends)
         found = []
         year, month = first.year, first.month if kind == "month" else 1
         while (year, month) <= (last.year, last.month if kind == "month" else 1):

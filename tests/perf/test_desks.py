@@ -58,6 +58,45 @@ def test_admin_years_from_the_ends():
     ]
 
 
+def test_admin_date_hierarchy_reads_the_ends_not_every_row(client):
+    """The admin asks a date-and-time field for ``datetimes``: the same years and months as
+    Django's own (in the current time zone), without truncating the date of every row."""
+    import time_machine
+    from django.db import connection, models
+    from django.test.utils import CaptureQueriesContext
+
+    tz = timezone.get_default_timezone()
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=tz), tick=False):
+        desk = f.staff("front_desk")
+        for moment in (
+            dt.datetime(2024, 12, 31, 23, 30, tzinfo=tz),  # 2024 in Shanghai, 15:30 UTC
+            dt.datetime(2025, 6, 1, 12, 0, tzinfo=tz),
+            dt.datetime(2026, 1, 31, 23, 59, tzinfo=tz),
+            dt.datetime(2026, 2, 1, 0, 30, tzinfo=tz),  # 2026-01-31 in UTC
+        ):
+            _received(desk, 1, start=moment)
+        everything = Complaint.objects.all()
+        for kind, qs in [
+            ("year", everything),
+            ("month", everything.filter(received_at__year=2026)),
+        ]:
+            for order in ("ASC", "DESC"):
+                own = list(models.QuerySet.datetimes(qs, "received_at", kind, order))
+                assert qs.datetimes("received_at", kind, order) == own
+        years = everything.datetimes("received_at", "year")
+        assert [d.year for d in years] == [2024, 2025, 2026] and years[0].tzinfo == tz
+        assert Complaint.objects.none().datetimes("received_at", "year") == []
+        day = list(everything.datetimes("received_at", "day"))  # Django's own
+        assert [d.date() for d in day][-2:] == [dt.date(2026, 1, 31), dt.date(2026, 2, 1)]
+
+        client.force_login(f.staff("manager"))
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/admin/complaints/complaint/")
+        assert response.status_code == 200
+        assert "received_at__year=2024" in response.content.decode()
+        assert not [q for q in ctx.captured_queries if "trunc" in q["sql"].lower()]
+
+
 def test_head_sees_own_department_and_work_orders_sent_to_it():
     desk = f.staff("front_desk")
     head = f.staff("department_head", department_code="engineering")
