@@ -74,6 +74,38 @@ def _fts_phrase(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+# SQLite: from this many candidates on, a term is common enough that walking the list's
+# newest-first index and testing each row against the candidates finds a page sooner than
+# reading every candidate by id and sorting them (a term in 8 % of complaints: a page after
+# ~300 rows of the index, against ~8,000 candidates read and sorted at 100,000 complaints).
+SCAN_FROM = 1000
+
+_CANDIDATES_SQL = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+
+
+class _AmongCandidates(Func):
+    """SQLite: ``+id IN (the index's candidates)``.  The unary plus keeps the planner from
+    driving the query by id through the list: it walks the index of the ORDER BY instead and
+    tests each row's id (read from that index, no row fetched) against the candidates."""
+
+    output_field = BooleanField()
+
+    def __init__(self, match: str):
+        super().__init__(F("pk"))
+        self.match = match
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        return f"+{column} IN ({_CANDIDATES_SQL})", [*params, self.match]
+
+
+def _candidate_count(match: str, cap: int) -> int:
+    """How many complaints the index offers for ``match``, counted up to ``cap`` only."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({_CANDIDATES_SQL} LIMIT %s)", [match, cap])
+        return cursor.fetchone()[0]
+
+
 def candidates(term: str) -> Q | None:
     """A condition that holds for every complaint whose text contains ``term`` (and a few
     more), read from the index; ``None`` where no index can help (a scan then)."""
@@ -88,9 +120,10 @@ def candidates(term: str) -> Q | None:
         if not usable:
             return None
         match = " AND ".join(_fts_phrase(t) for t in usable)
-        return Q(
-            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
-        )
+        # The same candidates either way; only the plan differs (see SCAN_FROM).
+        if _candidate_count(match, SCAN_FROM) >= SCAN_FROM:
+            return Q(_AmongCandidates(match))
+        return Q(pk__in=RawSQL(_CANDIDATES_SQL, [match]))
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -174,12 +175,15 @@ def _queue_specs(user, now: dt.datetime):
         )
 
         def orders_of_dept(status):
-            # EXISTS, not a join + DISTINCT over every column the list selects.
-            return Exists(
-                WorkOrder.objects.filter(
-                    complaint=OuterRef("pk"), department_id=dept, status=status
-                )
-            )
+            orders = WorkOrder.objects.filter(department_id=dept, status=status)
+            if connection.vendor == "postgresql":
+                # Walk the queue's partial index in its order and probe each complaint's
+                # orders (workorder_complaint_dept): a page after a few dozen rows.
+                return Exists(orders.filter(complaint=OuterRef("pk")))
+            # SQLite: the complaints of the department's orders in that status, read from the
+            # orders' index (a few thousand ids) rather than tested complaint by complaint;
+            # SQLite then fetches those complaints by id instead of walking all of them.
+            return Q(pk__in=orders.values("complaint_id"))
 
         specs.append(
             (
@@ -457,7 +461,11 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
         ):
             full = e164_or_empty(text)
             # A complete number goes to the index; a fragment has to be looked for.
-            qs = qs.filter(contact_phone=full) if full else qs.filter(_phone_part(user, digits))
+            qs = (
+                qs.filter(contact_phone=full)
+                if full
+                else qs.filter(_few_by_id(_phone_part(user, digits)))
+            )
         else:
             # The text from its index (complaints.search); the resident's name and the room
             # from their own tables, as short lists of ids where they are short, so that each
@@ -468,7 +476,7 @@ def complaints_search(user, params: SearchParams) -> QuerySet[Complaint]:
             if digits and digits == text.replace(" ", "").replace("-", ""):
                 # A few digits: a phone's last digits (尾号) or any part of it, a number's
                 # sequence ("0065"), or a room — all are offered.
-                q |= _phone_part(user, digits) | Q(number__endswith=digits)
+                q |= _few_by_id(_phone_part(user, digits)) | _few_by_id(Q(number__endswith=digits))
             qs = qs.filter(q | _ids_or_subquery("unit_id", Unit.objects.matching_room(text)))
     if params.state:
         qs = qs.filter(state=params.state)
@@ -524,6 +532,23 @@ def _ids_or_subquery(field: str, qs: QuerySet) -> Q:
     if len(ids) <= ID_LIST_LIMIT:
         return Q(**{f"{field}__in": ids})
     return Q(**{f"{field}__in": qs.values("pk")})
+
+
+def _few_by_id(condition: Q) -> Q:
+    """SQLite: a phone or number fragment (``LIKE '%…%'``, which no index can seek) as the ids
+    of its complaints where they are few.  Finding them reads only that column's index, small
+    and short-rowed, once; the condition left in the list's query would fetch and test every
+    complaint's row instead, all hundred thousand of them for a rare fragment.  Many (a common
+    fragment) keep the condition: the newest-first walk then finds a page soon.  PostgreSQL
+    reads the fragments from their trigram indexes."""
+    if connection.vendor != "sqlite":
+        return condition
+    ids = list(
+        Complaint.objects.filter(condition)
+        .order_by()
+        .values_list("pk", flat=True)[: ID_LIST_LIMIT + 1]
+    )
+    return Q(pk__in=ids) if len(ids) <= ID_LIST_LIMIT else condition
 
 
 def _phone_part(user, digits: str) -> Q:

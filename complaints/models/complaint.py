@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import models
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -105,25 +105,41 @@ class ComplaintQuerySet(models.QuerySet):
         if not user.has_perm("complaints.handle_work_order"):
             return self.none()
         dept = profile.department_id
-        if connections[self.db].vendor == "postgresql":
-            # EXISTS: PostgreSQL otherwise sorts every selected column for the DISTINCT.
-            from .work import WorkOrder
+        from .work import WorkOrder
 
-            sent = WorkOrder.objects.filter(complaint=OuterRef("pk"), department_id=dept)
-            return self.filter(Q(department_id=dept) | Exists(sent))
-        # SQLite runs the join and its DISTINCT faster than a correlated EXISTS per row.
-        return self.filter(Q(department_id=dept) | Q(work_orders__department_id=dept)).distinct()
+        # EXISTS, not a join: the join's DISTINCT sorts every selected column of every row
+        # before a page can be cut, where EXISTS is one probe of ``workorder_complaint_dept``
+        # per row and lets a list stop at its page.
+        sent = WorkOrder.objects.filter(complaint=OuterRef("pk"), department_id=dept)
+        return self.filter(Q(department_id=dept) | Exists(sent))
 
     def dates(self, field_name, kind, order="ASC"):
-        """For ``received_at`` by year or month (the admin's date hierarchy): every year or
-        month from the first complaint to the last, read from the two ends of the index
-        instead of truncating every row (a month without complaints may be offered)."""
+        """For ``received_at`` by year or month: every year or month from the first complaint
+        to the last, read from the two ends of the index instead of truncating every row (a
+        month without complaints may be offered)."""
         if field_name != "received_at" or kind not in ("year", "month"):
             return super().dates(field_name, kind, order)
-        ends = self.order_by().aggregate(first=Min("received_at"), last=Max("received_at"))
-        if ends["first"] is None:
+        return self._received_span(kind, order, timezone.get_current_timezone())
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        """The same as :meth:`dates` for the admin's date hierarchy, which asks a date-and-time
+        field for ``datetimes``: midnight of each year's or month's first day in ``tzinfo``
+        (the current time zone unless given), as Django returns them."""
+        if field_name != "received_at" or kind not in ("year", "month") or not settings.USE_TZ:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        tz = tzinfo or timezone.get_current_timezone()
+        return [
+            dt.datetime.combine(day, dt.time(), tzinfo=tz)
+            for day in self._received_span(kind, order, tz)
+        ]
+
+    def _received_span(self, kind, order, tz) -> list[dt.date]:
+        # One aggregate each: SQLite reads a lone MIN or MAX from the end of the index, but
+        # scans the whole index for both in one statement.
+        ends = [self.order_by().aggregate(end=end("received_at"))["end"] for end in (Min, Max)]
+        if ends[0] is None:
             return []
-        first, last = (timezone.localtime(ends[k]).date() for k in ("first", "last"))
+        first, last = (timezone.localtime(end, tz).date() for end in ends)
         found = []
         year, month = first.year, first.month if kind == "month" else 1
         while (year, month) <= (last.year, last.month if kind == "month" else 1):
@@ -133,17 +149,6 @@ class ComplaintQuerySet(models.QuerySet):
             else:
                 year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return found[::-1] if order == "DESC" else found
-
-    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
-        """What the admin's date hierarchy asks of a date-and-time field: :meth:`dates` as
-        local midnights (the same two index reads instead of a scan of every row)."""
-        if field_name != "received_at" or kind not in ("year", "month"):
-            return super().datetimes(field_name, kind, order, tzinfo)
-        tz = tzinfo or timezone.get_current_timezone()
-        return [
-            timezone.make_aware(dt.datetime.combine(day, dt.time()), tz)
-            for day in self.dates(field_name, kind, order)
-        ]
 
     def of_resident(self, phone) -> ComplaintQuerySet:
         """The residents' side's one visibility rule: the complaints a signed-in phone

@@ -109,6 +109,11 @@ class WorkOrder(models.Model):
             models.Index(
                 fields=["complaint", "department", "status"], name="workorder_complaint_dept"
             ),
+            # A department head's "to sign for" and "in progress" queues: the complaints of
+            # the department's orders in one status, from the index alone.
+            models.Index(
+                fields=["department", "status", "complaint"], name="workorder_dept_status_compl"
+            ),
             # The desks' "dispatched, not signed for" and "being reworked" queues.
             models.Index(
                 fields=["complaint"],

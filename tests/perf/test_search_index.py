@@ -24,8 +24,8 @@ def _text(rng, low, high):
     return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(low, high)))
 
 
-def _scan(user, text: str) -> set[int]:
-    """The search as it was before the index: every field read row by row."""
+def _scan(user, text: str) -> list[int]:
+    """The search as it was before the index: every field read row by row, newest first."""
     from django.db.models import Q
 
     qs = selectors.complaints_for_list(user)
@@ -42,9 +42,24 @@ def _scan(user, text: str) -> set[int]:
         else:
             q |= Q(contact_phone__endswith=digits)
         q |= Q(number__endswith=digits)
-    return set(
-        qs.filter(q | Q(unit__in=Unit.objects.matching_room(text))).values_list("pk", flat=True)
+    return list(
+        qs.filter(q | Q(unit__in=Unit.objects.matching_room(text)))
+        .order_by("-received_at", "-id")
+        .values_list("pk", flat=True)
     )
+
+
+@pytest.fixture(params=["by id", "walking the list"])
+def plan(request, monkeypatch):
+    """Both ways SQLite reads a search (the others ignore these limits): the index's
+    candidates and the phone and number fragments fetched by id (few of them), or the
+    newest-first list walked and each row tested (many)."""
+    if request.param == "walking the list":
+        monkeypatch.setattr(search, "SCAN_FROM", 1)
+        monkeypatch.setattr(selectors, "ID_LIST_LIMIT", 0)
+    else:
+        monkeypatch.setattr(search, "SCAN_FROM", 10**6)
+    return request.param
 
 
 @pytest.fixture
@@ -98,11 +113,13 @@ def _terms(rng, made, units):
 
 
 @pytest.mark.parametrize("role", ["manager", "front_desk", "department_head"])
-def test_index_finds_what_the_scan_finds(random_complaints, role):
+def test_index_finds_what_the_scan_finds(random_complaints, role, plan):
     rng, made, units = random_complaints
     user = f.staff(role, department_code="engineering" if role == "department_head" else None)
+    # Two complaints at the same moment: the id breaks the tie in both.
+    Complaint.objects.filter(pk=made[1].pk).update(received_at=made[0].received_at)
     for term in _terms(rng, made, units):
-        found = set(
+        found = list(
             selectors.complaints_search(user, selectors.SearchParams(q=term)).values_list(
                 "pk", flat=True
             )
@@ -115,7 +132,7 @@ def test_index_finds_what_the_scan_finds(random_complaints, role):
         assert found == _scan(user, text), term
 
 
-def test_masked_roles_match_only_the_end_of_a_phone(random_complaints):
+def test_masked_roles_match_only_the_end_of_a_phone(random_complaints, plan):
     _rng, made, _units = random_complaints
     first = next(c for c in made if c.department_id)
     phone = first.contact_phone.as_e164
@@ -125,7 +142,7 @@ def test_masked_roles_match_only_the_end_of_a_phone(random_complaints):
     assert not perms.can_reveal_phone(desk) and perms.can_reveal_phone(manager)
 
     def found(user, q):
-        return set(
+        return list(
             selectors.complaints_search(user, selectors.SearchParams(q=q)).values_list(
                 "pk", flat=True
             )
@@ -170,3 +187,53 @@ def test_the_migration_copy_matches_the_live_code():
     assert migration.POSTGRES_CREATE == search.POSTGRES_CREATE
     text = "电梯 坏了 Ab-c，"
     assert migration.document_of(text, "x") == search.document_of(text, "x")
+
+
+def test_sqlite_walks_the_list_for_a_common_term_and_fetches_a_rare_one_by_id(monkeypatch):
+    """SQLite's plans (not their speed): a term with many candidates walks the newest-first
+    index, testing each row against the candidates; a rare one reads its few candidates by
+    id; a phone or number fragment becomes the ids of its few complaints."""
+    import datetime as dt
+
+    import time_machine
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plans")
+    monkeypatch.setattr(search, "SCAN_FROM", 5)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
+        desk = f.staff("front_desk")
+        for i in range(12):
+            Complaint(
+                number=f"TS-202611-{i + 1:04d}",
+                channel="phone",
+                description="电梯坏了" if i < 8 else ("楼道有噪音" if i < 10 else "门禁"),
+                contact_name="李",
+                contact_phone=f"+861390000{i:04d}",
+                received_by=desk,
+            ).save()
+    manager = f.staff("manager")
+
+    def plan_of(term):
+        qs = selectors.complaints_search(manager, selectors.SearchParams(q=term))[:26]
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return sql, " / ".join(row[-1] for row in cursor.fetchall())
+
+    _sql, common = plan_of("电梯")
+    assert "SCAN complaints_complaint USING INDEX complaint_newest_first" in common
+    assert "ORDER BY" not in common
+    _sql, rare = plan_of("噪音")
+    assert "complaints_complaint USING INTEGER PRIMARY KEY" in rare
+    sql, fragment = plan_of("0003")
+    where = sql.split(" WHERE ", 1)[1]
+    assert '"contact_phone" LIKE' not in where and '"number" LIKE' not in where
+    assert "SCAN complaints_complaint" not in fragment
+    for term, count in [("电梯", 8), ("噪音", 2), ("0003", 2)]:
+        assert len(_scan(manager, term)) == count
+        assert list(
+            selectors.complaints_search(manager, selectors.SearchParams(q=term)).values_list(
+                "pk", flat=True
+            )
+        ) == _scan(manager, term)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0018_perf_queues'),
+        ('complaints', '0019_head_queues_from_department_orders'),
         ('residents', '0004_sms_seed_templates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
