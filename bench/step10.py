@@ -77,14 +77,22 @@ class Step10Mixin:
         pg = connection.vendor == "postgresql"
         newest = "ORDER BY c.received_at DESC, c.id DESC"
         if pg:
-            text = "string_to_array(c.search_tokens, ' ') @> ARRAY['电梯']"
+            # A common word: the newest-first walk, each row tested (what the page does).
+            text = (
+                "(strpos(upper(c.description), '电梯') > 0 OR strpos(upper(c.contact_name), "
+                "'电梯') > 0 OR strpos(upper(c.location), '电梯') > 0)"
+            )
         else:
-            text = "c.id IN (SELECT rowid FROM complaint_search WHERE complaint_search MATCH '\"电梯\"')"
-        text += " AND (c.description LIKE '%%电梯%%' OR c.contact_name LIKE '%%电梯%%' OR c.location LIKE '%%电梯%%')"
+            text = (
+                "c.id IN (SELECT rowid FROM complaint_search WHERE complaint_search MATCH '\"电梯\"')"
+                " AND (c.description LIKE '%%电梯%%' OR c.contact_name LIKE '%%电梯%%' "
+                "OR c.location LIKE '%%电梯%%')"
+            )
         head_dept = self.users["eng_head"].staff_profile.department_id
         month = periods.previous_month(timezone.localdate(self.now))
         start, end = periods.month_bounds(month, timezone.get_default_timezone())
         trend_start = periods.add_months(month, -12)
+        after = getattr(self, "cursors", {}).get("search_text_p50") or (self.now, 0)
         return [
             (
                 "list_p1",
@@ -100,9 +108,10 @@ class Step10Mixin:
             ),
             (
                 "search_text_p50",
-                "电梯 from the index, page 50",
-                f"SELECT c.id FROM complaints_complaint c WHERE {text} {newest} LIMIT 26 OFFSET 1225",
-                [],
+                "电梯 from the index, page 50 (after the last row of page 49)",
+                f"SELECT c.id FROM complaints_complaint c WHERE {text} AND (c.received_at < %s OR "
+                f"(c.received_at = %s AND c.id < %s)) {newest} LIMIT 26",
+                [after[0], after[0], after[1]],
             ),
             (
                 "search_phone_last4",
