@@ -25,6 +25,7 @@ from . import permissions as perms
 from .actions import ACTIONS, available_actions
 from .admin_exports import PersonalDataExport
 from .admin_notify import DepartmentWebhookInline
+from .admin_paging import EstimatedCountPaginator
 from .admin_people import person_field
 from .models import (
     Attachment,
@@ -299,6 +300,7 @@ class ComplaintAdmin(
     ordering = ["-received_at"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator  # no COUNT(*) of a million unfiltered rows
     inlines = [WorkOrderInline, RevisitInline, AttachmentInline, ClockInline, EventInline]
     readonly_fields = [
         *(f.name for f in Complaint._meta.fields if f.name != "id"),
