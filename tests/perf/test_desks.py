@@ -183,10 +183,13 @@ def test_head_desk_holds_exactly_the_departments_complaints():
         # dispatch times shuffled, with ties that the id breaks.
         Complaint.objects.filter(pk=made[10].pk).update(department=eng)
         Complaint.objects.filter(pk=made[11].pk).update(department=sec)
+        # Dispatched complaints are being handled (confirmed, or investigated once visited):
+        # an open work order exists only in those states.
         for place, c in enumerate(made):
             Complaint.objects.filter(pk=c.pk).update(
                 dispatched_at=HEAD_NOW - dt.timedelta(hours=(place * 7) % 4),
                 resolve_due_at=HEAD_NOW + dt.timedelta(hours=(place * 5) % 3 - 1),
+                state=Complaint.HANDLING_STATES[place % 2],
             )
         made = list(Complaint.objects.order_by("pk"))
 
