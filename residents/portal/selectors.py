@@ -4,7 +4,7 @@ rows meant for them, worded for them (:mod:`.timeline`)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from complaints.models import Category, Complaint, ComplaintEvent
 
@@ -44,6 +44,28 @@ def withdrawal(complaint: Complaint) -> ComplaintEvent | None:
     if reopened is not None:
         events = events.filter(at__gt=reopened.at)
     return events.order_by("-at", "-id").first()
+
+
+def withdrawn_among(complaints) -> set[int]:
+    """The ids of ``complaints`` the resident withdrew since each was last (re)opened: what
+    :func:`withdrawal` tells of one, for a whole list in two queries."""
+    ids = [c.pk for c in complaints]
+    if not ids:
+        return set()
+    reopened = dict(
+        ComplaintEvent.objects.filter(complaint_id__in=ids, kind=ComplaintEvent.Kind.REOPENED)
+        .order_by()
+        .values("complaint_id")
+        .annotate(last=Max("at"))
+        .values_list("complaint_id", "last")
+    )
+    return {
+        pk
+        for pk, at in ComplaintEvent.objects.filter(
+            complaint_id__in=ids, code="resident_withdrew"
+        ).values_list("complaint_id", "at")
+        if pk not in reopened or at > reopened[pk]
+    }
 
 
 def resident_events(complaint: Complaint):

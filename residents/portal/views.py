@@ -117,12 +117,13 @@ def sign_out(request):
 def home(request):
     phone = request.resident_phone
     rows = []
-    for complaint in selectors.complaints_of(phone)[:50]:
-        gone = selectors.withdrawal(complaint) is not None
+    complaints = list(selectors.complaints_of(phone)[:50])
+    withdrawn = selectors.withdrawn_among(complaints)
+    for complaint in complaints:
         rows.append(
             {
                 "complaint": complaint,
-                "status": words.status_text(complaint, withdrawn=gone),
+                "status": words.status_text(complaint, withdrawn=complaint.pk in withdrawn),
                 "expected": words.expected_date(complaint),
             }
         )

@@ -397,3 +397,32 @@ def test_progress_form_defaults_to_an_internal_note():
 
     form = ProgressForm({"progress-note": "在处理"}, prefix="progress")
     assert form.is_valid() and form.cleaned_data["for_resident"] is False
+
+
+def test_my_complaints_costs_the_same_queries_for_one_or_many(signed_in, li):
+    """The list says which were withdrawn without asking the timeline row by row; a withdrawal
+    before a reopening no longer counts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from complaints.services.timeline import record_event
+    from residents.portal import selectors as portal_selectors
+
+    desk = f.staff("front_desk")
+    first = f.complaint(desk, res=li)
+
+    def queries():
+        signed_in.get("/r/")  # warm: the session's idle renewal writes once a minute
+        with CaptureQueriesContext(connection) as ctx:
+            assert signed_in.get("/r/").status_code == 200
+        return len(ctx.captured_queries)
+
+    one = queries()
+    made = [f.complaint(desk, res=li) for _ in range(4)]
+    assert queries() == one
+    record_event(made[0], ComplaintEvent.Kind.NOTE, by=None, code="resident_withdrew")
+    record_event(made[1], ComplaintEvent.Kind.NOTE, by=None, code="resident_withdrew")
+    record_event(made[1], ComplaintEvent.Kind.REOPENED, by=desk)
+    everything = [first, *made]
+    assert portal_selectors.withdrawn_among(everything) == {made[0].pk}
+    assert {c.pk for c in everything if portal_selectors.withdrawal(c)} == {made[0].pk}
