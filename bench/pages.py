@@ -98,6 +98,61 @@ class PagesMixin:
             small=small,
         )
         self.statistics(manager, small=small)
+        self.steps_6_to_9(small=small)
+
+    def steps_6_to_9(self, *, small: bool):
+        """What Steps 6–9 added: the notification bell's page, delivering notifications, and
+        the residents' side (their list and one complaint, signed in by phone)."""
+        from django.test import Client
+        from django.urls import reverse
+
+        from complaints.models import Complaint, Notification
+        from complaints.sla import notifications
+        from residents.portal import session as portal_session
+
+        for who in ("manager", "eng_head"):
+            self.record(
+                f"notifications_{who}",
+                f"Notifications page ({who}, {Notification.objects.filter(recipient=self.users[who]).count():,} notifications)",
+                get(self.client(who), reverse("notifications")),
+                small=small,
+            )
+        ids = list(
+            Notification.objects.filter(delivered_at__isnull=False)
+            .order_by("-pk")
+            .values_list("pk", flat=True)[:100]
+        )
+
+        def deliver():
+            Notification.objects.filter(pk__in=ids).update(delivered_at=None, claimed_at=None)
+            return notifications.deliver(ids)
+
+        self.record(
+            "deliver_100",
+            "Delivering 100 notifications (in-app + e-mail, locmem backend)",
+            deliver,
+            small=small,
+        )
+        phone = "+86" + self.target_phone
+        resident = Client(SERVER_NAME="localhost")
+        session = resident.session
+        session[portal_session.KEY] = {"phone": phone, "until": 4102444800}
+        session.save()
+        mine = Complaint.objects.of_resident(phone)
+        self.record(
+            "portal_home",
+            f"Resident: my complaints ({mine.count()} of theirs)",
+            get(resident, reverse("portal:home")),
+            small=small,
+        )
+        number = mine.order_by("-received_at").values_list("number", flat=True).first()
+        if number:
+            self.record(
+                "portal_complaint",
+                "Resident: one complaint",
+                get(resident, reverse("portal:complaint", args=[number])),
+                small=small,
+            )
 
 
 def get(client, url):
