@@ -306,8 +306,11 @@ def test_page_issues_a_fixed_number_of_queries(
     _fill(desk, head, 45)
     many = _page_queries(client, manager)
     assert few == many
-    # 20 for the page, 2 for the session's idle clock (renewed at most once a minute)
-    with django_assert_max_num_queries(22), time_machine.travel(now(), tick=False):
+    # 20 for the page (its figures from the roll-up, overdue from the complaints; one more on
+    # PostgreSQL for the report's work_mem), 2 for the session's idle clock (renewed at most
+    # once a minute)
+    limit = 23 if connection.vendor == "postgresql" else 22
+    with django_assert_max_num_queries(limit), time_machine.travel(now(), tick=False):
         client.get(reverse(PAGE), {"month": "2026-10"})
 
 
