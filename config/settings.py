@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "phonenumber_field",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, with a name in the admin
     "auditlog",
     "csp",
     "residents",
