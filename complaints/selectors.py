@@ -7,7 +7,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,13 +105,17 @@ def desk_queues(user, *, now: dt.datetime | None = None, limit: int = 15) -> lis
     """What needs doing now, by what the user's role does, most urgent first."""
     queues = []
     for key, title, qs, tone in _queue_specs(user, now or timezone.now()):
-        items = list(qs[:limit])
+        # The queue's rows alone, and their related rows for every queue at once below: a
+        # query joining seven tables costs PostgreSQL more to plan (5-10 ms, for each of
+        # eight queues) than to run once the queue's index gives its page.
+        items = list(qs.select_related(None)[:limit])
         if len(items) < limit:
             count = len(items)
         else:
             # COUNT(*) over a LIMIT: the index is read for at most COUNT_CAP + 1 rows.
             count = qs.order_by()[: COUNT_CAP + 1].count()
         queues.append(Queue(key, title, items, count, tone))
+    prefetch_related_objects([c for q in queues for c in q.items], *LIST_RELATED)
     return queues
 
 
