@@ -268,3 +268,20 @@ def test_a_one_column_update_marks_the_day(history):
     c = Complaint.objects.order_by("pk").first()
     Complaint.objects.filter(pk=c.pk).update(is_group=True)
     assert list(DirtyDay.objects.values_list("day", flat=True)) == [rollup.local_day(c.received_at)]
+
+
+def test_postgresql_reads_overdue_from_one_index(db):
+    """The period's overdue count (the one figure the roll-up cannot keep) has an index with
+    every column it reads (migration complaints 0021), so it never fetches the rows."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("included columns are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'complaint_received_overdue'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "(received_at)" in definition
+    for column in ("resolve_due_at", "resolved_at", "closed_at", "validity", "department_id"):
+        assert column in definition
