@@ -191,7 +191,7 @@ class Resident(models.Model):
     )
     name = models.CharField(_("name"), max_length=50)
     phone = PhoneNumberField(_("phone"), region="CN", blank=True, db_index=True)
-    phone_alt = PhoneNumberField(_("other phone"), region="CN", blank=True)
+    phone_alt = PhoneNumberField(_("other phone"), region="CN", blank=True, db_index=True)
     relation = models.CharField(
         _("relation to unit"), max_length=10, choices=Relation.choices, default=Relation.OWNER
     )
