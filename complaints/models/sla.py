@@ -432,6 +432,9 @@ class Notification(models.Model):
                 name="notification_undelivered",
                 condition=Q(delivered_at__isnull=True),
             ),
+            # One person's notifications, newest first (the bell's page): a manager gathers
+            # hundreds of thousands over the years.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
         ]
 
     def __str__(self) -> str:
