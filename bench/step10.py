@@ -160,9 +160,9 @@ class Step10Mixin:
             ),
             (
                 "trend_rollup",
-                "12 months of the roll-up, summed by day",
+                "12 months of the company's roll-up rows, summed by day",
                 "SELECT day, sum(total), sum(resolved), sum(resolved_in_time), sum(revisit_total) "
-                "FROM reporting_dailyfigures WHERE day >= %s GROUP BY day",
+                "FROM reporting_dailyfigures WHERE grain = 'company' AND day >= %s GROUP BY day",
                 [trend_start],
             ),
         ]
