@@ -100,6 +100,8 @@ def render_report(runs: list[dict]) -> str:
             "bulk load N/10, then the rest",
             lambda r: (
                 f"{r['load']['stage1']['seconds']:.0f} s + {r['load']['stage2']['seconds']:.0f} s"
+                if "stage1" in r["load"]
+                else "— (a database kept by an earlier run, reused)"
             ),
         ),
         (
