@@ -278,6 +278,9 @@ class Bench(
         self.now = now or timezone.now().replace(microsecond=0)
         self.results["sweep_now"] = self.now.isoformat()
         self.results["reused"] = True
+        from residents.models import Property
+
+        self.results["properties"] = Property.objects.count() - 1  # the demo's one besides
         self.note(f"database reused from an earlier --keep run (load moment {self.now})")
         self.loader = Loader(now=self.now, users=self.users)
         self.analyze()
