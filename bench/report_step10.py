@@ -45,6 +45,11 @@ ROWS = [
     ("stats_page", "Monthly statistics page (admin)", 300, 500),
     ("trend_direct", "12-month trend, from the complaints", None, None),
     ("trend_rollup", "12-month trend, from the roll-up", 20, None),
+    ("notifications_manager", "Notifications page (manager)", 150, 500),
+    ("notifications_eng_head", "Notifications page (department head)", 150, 500),
+    ("deliver_100", "Delivering 100 notifications (in-app + e-mail)", None, None),
+    ("portal_home", "Resident: my complaints", 100, 500),
+    ("portal_complaint", "Resident: one complaint", 100, 500),
     ("svc_create", "complaint_create (service), per call", None, None),
     ("svc_confirm", "complaint_confirm + dispatch (service), per call", None, None),
 ]

@@ -93,6 +93,7 @@ class Step10Mixin:
         start, end = periods.month_bounds(month, timezone.get_default_timezone())
         trend_start = periods.add_months(month, -12)
         after = getattr(self, "cursors", {}).get("search_text_p50") or (self.now, 0)
+        list_after = getattr(self, "cursors", {}).get("list_p50") or (self.now, 0)
         return [
             (
                 "list_p1",
@@ -124,6 +125,59 @@ class Step10Mixin:
                 "number LIKE '%…'",
                 f"SELECT c.id FROM complaints_complaint c WHERE c.number LIKE %s {newest} LIMIT 26",
                 ["%" + self.target_number[-6:]],
+            ),
+            (
+                "list_p50",
+                "the 26 after the last row of page 49 (keyset)",
+                f"SELECT c.id FROM complaints_complaint c WHERE (c.received_at < %s OR "
+                f"(c.received_at = %s AND c.id < %s)) {newest} LIMIT 26",
+                [list_after[0], list_after[0], list_after[1]],
+            ),
+            (
+                "search_number",
+                "number = …",
+                f"SELECT c.id FROM complaints_complaint c WHERE c.number = %s {newest} LIMIT 26",
+                [self.target_number],
+            ),
+            (
+                "search_phone",
+                "contact_phone = …",
+                f"SELECT c.id FROM complaints_complaint c WHERE c.contact_phone = %s {newest} "
+                "LIMIT 26",
+                ["+86" + self.target_phone],
+            ),
+            (
+                "search_room",
+                "the units of 3-2-1201, then their complaints",
+                "SELECT c.id FROM complaints_complaint c WHERE c.unit_id IN (SELECT u.id FROM "
+                "residents_unit u JOIN residents_building b ON b.id = u.building_id WHERE "
+                f"b.number = '3' AND u.stairway = '2' AND u.room = '1201') {newest} LIMIT 26",
+                [],
+            ),
+            (
+                "notifications_manager",
+                "the manager's newest 200 notifications",
+                "SELECT n.id FROM complaints_notification n WHERE n.recipient_id = %s "
+                "ORDER BY n.created_at DESC, n.id DESC LIMIT 200",
+                [self.users["manager"].pk],
+            ),
+            (
+                "portal_home",
+                "a resident's newest 50 (their phone, or their resident rows)",
+                "SELECT x.id FROM (SELECT c.id, c.received_at FROM complaints_complaint c "
+                "WHERE c.contact_phone = %s UNION SELECT c.id, c.received_at FROM "
+                "complaints_complaint c WHERE c.resident_id IN (SELECT r.id FROM "
+                "residents_resident r WHERE r.phone = %s OR r.phone_alt = %s)) x "
+                "ORDER BY x.received_at DESC, x.id DESC LIMIT 50",
+                ["+86" + self.target_phone] * 3,
+            ),
+            (
+                "stats_page",
+                "the month's figures from the company's roll-up rows",
+                "SELECT sum(total), sum(resolved), sum(resolved_in_time), sum(management_told), "
+                "sum(loss_total) FROM reporting_dailyfigures WHERE grain = 'company' AND "
+                "day >= %s AND day < %s",
+                [month, periods.add_months(month, 1)],
             ),
             (
                 "desk_head",
