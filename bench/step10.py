@@ -181,13 +181,15 @@ class Step10Mixin:
             ),
             (
                 "desk_head",
-                "head's two queues, 15 rows each, EXISTS",
-                "SELECT * FROM (SELECT c.id FROM complaints_complaint c WHERE EXISTS (SELECT 1 FROM "
-                "complaints_workorder w WHERE w.complaint_id = c.id AND w.department_id = %s AND "
-                "w.status = 'pending') ORDER BY c.dispatched_at, c.id LIMIT 15) a UNION ALL "
-                "SELECT * FROM (SELECT c.id FROM complaints_complaint c WHERE EXISTS (SELECT 1 FROM "
-                "complaints_workorder w WHERE w.complaint_id = c.id AND w.department_id = %s AND "
-                "w.status = 'signed') ORDER BY c.resolve_due_at, c.id LIMIT 15) b",
+                "head's two queues, 15 rows each: the handled states' index, EXISTS",
+                "SELECT * FROM (SELECT c.id FROM complaints_complaint c WHERE c.state IN "
+                "('confirmed', 'investigated') AND EXISTS (SELECT 1 FROM complaints_workorder w "
+                "WHERE w.complaint_id = c.id AND w.department_id = %s AND w.status = 'pending') "
+                "ORDER BY c.dispatched_at, c.id LIMIT 15) a UNION ALL SELECT * FROM (SELECT c.id "
+                "FROM complaints_complaint c WHERE c.state IN ('confirmed', 'investigated') AND "
+                "EXISTS (SELECT 1 FROM complaints_workorder w WHERE w.complaint_id = c.id AND "
+                "w.department_id = %s AND w.status = 'signed') ORDER BY c.resolve_due_at, c.id "
+                "LIMIT 15) b",
                 [head_dept, head_dept],
             ),
             (
