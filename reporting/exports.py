@@ -214,12 +214,13 @@ def csv_value(cell: Cell | None):
     return neutralise(display(cell.value, cell.kind))
 
 
-def csv_text(stats: Statistics, tables: list[Table]) -> str:
-    """All tables one after another: a title line, the header, the rows, an empty line.
+def write_csv(stats: Statistics, tables: list[Table], out) -> None:
+    """All tables one after another to ``out`` (anything with ``write(str)``: a text file,
+    an ``HttpResponse``): a title line, the header, the rows, an empty line.  Each row is
+    written as the table makes it.
 
     Starts with a byte-order mark so that spreadsheet programs read the Chinese correctly.
     """
-    out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([neutralise(report_title(stats))])
@@ -234,4 +235,10 @@ def csv_text(stats: Statistics, tables: list[Table]) -> str:
         if table.note:
             writer.writerow([neutralise(table.note)])
         writer.writerow([])
+
+
+def csv_text(stats: Statistics, tables: list[Table]) -> str:
+    """The CSV of :func:`write_csv` as one text."""
+    out = io.StringIO()
+    write_csv(stats, tables, out)
     return out.getvalue()

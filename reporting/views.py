@@ -197,7 +197,10 @@ def export_csv(request, *, admin_site):
     form, stats, built = _compute(request)
     if stats is None:
         return _bad_request(request, form, admin_site=admin_site)
-    response = HttpResponse(exports.csv_text(stats, built), content_type="text/csv; charset=utf-8")
+    # The rows go into the response as the tables make them (its content is the CSV's only
+    # copy); a failing query still answers with an error page, never a cut-off file.
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    exports.write_csv(stats, built, response)
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(stats, "csv")}"'
     return response
 
