@@ -10,17 +10,19 @@ import csv
 import io
 import re
 from decimal import Decimal
+from itertools import chain, islice
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from residents.spreadsheet import neutralise
 
 from .selectors import Statistics
-from .tables import COUNT, DATE, DATETIME, DELTA, MONEY, POINTS, RATE, Cell, Table, display
+from .tables import COUNT, DATE, DATETIME, DELTA, MONEY, POINTS, RATE, Cell, Row, Table, display
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,7 +42,16 @@ _TOTAL_FONT = Font(bold=True)
 _HEADING_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BOXED = {
+    "border": _BORDER,
+    "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True),
+}
+_INDENT = Alignment(indent=1)
+_NOTE_ALIGNMENT = Alignment(wrap_text=False)
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# How many rows of a table the column widths are measured on (a write-only sheet needs
+# them before its first row): every row of the small tables, the first of a long list.
+WIDTH_SAMPLE = 500
 
 
 def report_title(stats: Statistics) -> str:
@@ -91,50 +102,87 @@ def _width(value) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+def _styled(ws, value, *, font=None, fill=None, border=None, alignment=None, number_format=None):
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if border is not None:
+        cell.border = border
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
 def _write_table(ws, table: Table, *, subtitle: str) -> None:
+    """Write one table to a write-only sheet, row by row as the table makes them.
+
+    A write-only sheet takes its column widths and frozen panes before its first row, so the
+    widths are measured on the header and the first ``WIDTH_SAMPLE`` rows (all of them for
+    every table but the long lists), which are then written with the rest.
+    """
     columns = [table.label_header, *(c.label for c in table.columns)]
-    ws.append([neutralise(table.title)])
-    ws.cell(row=1, column=1).font = _TITLE_FONT
-    ws.append([neutralise(subtitle)])
-    ws.append([neutralise(str(label)) for label in columns])
-    for col in range(1, len(columns) + 1):
-        header = ws.cell(row=3, column=col)
-        header.font, header.fill, header.border = _HEADER_FONT, _HEADER_FILL, _BORDER
-        header.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    rows = iter(table.grid())
+    sample = list(islice(rows, WIDTH_SAMPLE))
     widths = [_width(label) for label in columns]
-    for row, cells in table.grid():
-        values = [neutralise(row.label), *(sheet_value(c) for c in cells)]
-        ws.append(values)
-        r = ws.max_row
-        for col, (value, cell) in enumerate(zip(values, [None, *cells], strict=True), start=1):
-            target = ws.cell(row=r, column=col)
-            target.border = _BORDER
-            kind = cell.kind if cell is not None else None
-            if kind in _FORMATS and value is not None:
-                target.number_format = _FORMATS[kind]
-            if row.css == "total":
-                target.font = _TOTAL_FONT
-            elif row.css == "heading":
-                target.fill = _HEADING_FILL
-            if col == 1 and row.css == "sub":
-                target.alignment = Alignment(indent=1)
-            display_width = (
-                _width(display(cell.value, cell.kind)) if cell is not None else _width(value)
-            )
-            widths[col - 1] = max(widths[col - 1], display_width)
-    if table.note:
-        ws.append([])
-        ws.append([neutralise(table.note)])
-        ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=False)
+    for row, cells in sample:
+        for col, cell in enumerate(cells, start=1):
+            shown = display(cell.value, cell.kind) if cell is not None else None
+            widths[col] = max(widths[col], _width(shown))
+        widths[0] = max(widths[0], _width(neutralise(row.label)))
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "B4"
 
+    ws.append([_styled(ws, neutralise(table.title), font=_TITLE_FONT)])
+    ws.append([neutralise(subtitle)])
+    ws.append(
+        [
+            _styled(ws, neutralise(str(label)), font=_HEADER_FONT, fill=_HEADER_FILL, **_BOXED)
+            for label in columns
+        ]
+    )
+    for row, cells in chain(sample, rows):
+        ws.append(_sheet_row(ws, row, cells))
+    if table.note:
+        ws.append([])
+        ws.append([_styled(ws, neutralise(table.note), alignment=_NOTE_ALIGNMENT)])
 
-def xlsx_bytes(stats: Statistics, tables: list[Table]) -> bytes:
-    """One sheet per table: a title row, a line saying what and when, the header, the rows."""
-    wb = Workbook()
-    wb.remove(wb.active)
+
+def _sheet_row(ws, row: Row, cells: list[Cell | None]) -> list:
+    """One row of a table as styled cells: borders, the number format of each kind, bold
+    totals, shaded headings and indented sub-rows."""
+    font = _TOTAL_FONT if row.css == "total" else None
+    fill = _HEADING_FILL if row.css == "heading" else None
+    label = _styled(
+        ws,
+        neutralise(row.label),
+        font=font,
+        fill=fill,
+        border=_BORDER,
+        alignment=_INDENT if row.css == "sub" else None,
+    )
+    values = [label]
+    for cell in cells:
+        value = sheet_value(cell)
+        number_format = _FORMATS.get(cell.kind) if cell is not None and value is not None else None
+        values.append(
+            _styled(ws, value, font=font, fill=fill, border=_BORDER, number_format=number_format)
+        )
+    return values
+
+
+def write_xlsx(stats: Statistics, tables: list[Table], out) -> None:
+    """Write the workbook to ``out`` (a path or a binary file): one sheet per table with a
+    title row, a line saying what and when, the header and the rows.
+
+    The workbook is write-only: each row goes to the sheet's temporary file as the table
+    makes it, so a long list of complaints is never held in memory.
+    """
+    wb = Workbook(write_only=True)
     subtitle = _("%(title)s · generated %(at)s") % {
         "title": report_title(stats),
         "at": timezone.localtime(stats.generated_at).strftime("%Y-%m-%d %H:%M"),
@@ -144,8 +192,13 @@ def xlsx_bytes(stats: Statistics, tables: list[Table]) -> bytes:
         ws = wb.create_sheet(_sheet_name(table.title, taken))
         _write_table(ws, table, subtitle=subtitle)
     wb.properties.title = report_title(stats)
-    out = io.BytesIO()
     wb.save(out)
+
+
+def xlsx_bytes(stats: Statistics, tables: list[Table]) -> bytes:
+    """The workbook of :func:`write_xlsx` as bytes."""
+    out = io.BytesIO()
+    write_xlsx(stats, tables, out)
     return out.getvalue()
 
 
@@ -161,12 +214,13 @@ def csv_value(cell: Cell | None):
     return neutralise(display(cell.value, cell.kind))
 
 
-def csv_text(stats: Statistics, tables: list[Table]) -> str:
-    """All tables one after another: a title line, the header, the rows, an empty line.
+def write_csv(stats: Statistics, tables: list[Table], out) -> None:
+    """All tables one after another to ``out`` (anything with ``write(str)``: a text file,
+    an ``HttpResponse``): a title line, the header, the rows, an empty line.  Each row is
+    written as the table makes it.
 
     Starts with a byte-order mark so that spreadsheet programs read the Chinese correctly.
     """
-    out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([neutralise(report_title(stats))])
@@ -181,4 +235,10 @@ def csv_text(stats: Statistics, tables: list[Table]) -> str:
         if table.note:
             writer.writerow([neutralise(table.note)])
         writer.writerow([])
+
+
+def csv_text(stats: Statistics, tables: list[Table]) -> str:
+    """The CSV of :func:`write_csv` as one text."""
+    out = io.StringIO()
+    write_csv(stats, tables, out)
     return out.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -142,6 +143,46 @@ class DepartmentRow:
         return periods.ratio(self.counts["resolved_in_time"], self.counts["resolved"])
 
 
+# The columns the lists of complaints show (reporting.tables.corrective reads no others).
+LIST_FIELDS = (
+    "number",
+    "received_at",
+    "severity",
+    "state",
+    "validity",
+    "description",
+    "economic_loss",
+    "category",
+    "category__name",
+    "category__parent",
+    "category__parent__name",
+    "department",
+    "department__name",
+)
+# How many complaints of a long list an export holds at once.
+LIST_CHUNK_SIZE = 2000
+
+
+class ComplaintList:
+    """One of the period's long lists as an export reads it: the complaints come from the
+    database as the list is iterated, ``LIST_CHUNK_SIZE`` at a time with only the columns the
+    tables show, and none is kept (a large company's month lists tens of thousands).  Each
+    iteration runs the query again, after the report's transaction (a complaint reclassified
+    in between is listed as it is then); ``len()`` counts in the database."""
+
+    def __init__(self, queryset: QuerySet[Complaint]):
+        self.queryset = queryset
+
+    def __iter__(self) -> Iterator[Complaint]:
+        return self.queryset.iterator(chunk_size=LIST_CHUNK_SIZE)
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    def __bool__(self) -> bool:
+        return self.queryset.exists()
+
+
 @dataclass
 class Statistics:
     period: periods.Period
@@ -158,8 +199,10 @@ class Statistics:
     government: GovernmentCount
     categories: list[CategoryRow]
     departments: list[DepartmentRow]
-    serious: list[Complaint]
-    missing_actions: list[Complaint]
+    # The lists of complaints: the first ``list_limit`` as a list (a page), or every one of
+    # them read as they are iterated (``list_limit`` None: the exports).
+    serious: list[Complaint] | ComplaintList
+    missing_actions: list[Complaint] | ComplaintList
     open_actions: list[CorrectiveAction]
     generated_at: dt.datetime
     # How many rows the lists of complaints were cut to (None: all of them, as in exports).
@@ -378,21 +421,24 @@ def _period_statistics(
     ]
     departments.append(DepartmentRow(None, department_counts.get(None, empty_department)))
 
-    listed = in_period.select_related("category__parent", "department").order_by(
-        "received_at", "pk"
+    listed = (
+        in_period.select_related("category__parent", "department")
+        .only(*LIST_FIELDS)
+        .order_by("received_at", "pk")
     )
-    # A page lists the first ``list_limit`` (its counts link to all of them); exports list all.
-    serious = list(
-        listed.filter(severity__in=figures.NEEDS_ACTION_SEVERITIES).annotate(
-            has_action=figures.corrective_action_exists()
-        )[:list_limit]
+    serious = listed.filter(severity__in=figures.NEEDS_ACTION_SEVERITIES).annotate(
+        has_action=figures.corrective_action_exists()
     )
-    missing_actions = list(
-        listed.filter(
-            (figures.serious() | figures.loss_above(config.economic_loss_threshold))
-            & figures.corrective_action_missing()
-        )[:list_limit]
+    missing_actions = listed.filter(
+        (figures.serious() | figures.loss_above(config.economic_loss_threshold))
+        & figures.corrective_action_missing()
     )
+    # A page lists the first ``list_limit`` (its counts link to all of them); an export reads
+    # all of them as it writes them.
+    if list_limit is None:
+        serious, missing_actions = ComplaintList(serious), ComplaintList(missing_actions)
+    else:
+        serious, missing_actions = list(serious[:list_limit]), list(missing_actions[:list_limit])
 
     actions = CorrectiveAction.objects.open()
     if viewer is not None:

@@ -53,6 +53,9 @@ def statistics_required(view):
 # The page lists the first few complaints of each list (a month of a large company holds
 # thousands, and a page of them helps nobody); the counts lead to all, the export has all.
 PAGE_LIST_LIMIT = 50
+# The printed report lists more (a small company's month is all there), but not the tens of
+# thousands of a large company's month: a few pages of paper, then the note saying so.
+PRINT_LIST_LIMIT = 200
 
 
 def _compute(request, *, list_limit=None):
@@ -197,13 +200,16 @@ def export_csv(request, *, admin_site):
     form, stats, built = _compute(request)
     if stats is None:
         return _bad_request(request, form, admin_site=admin_site)
-    response = HttpResponse(exports.csv_text(stats, built), content_type="text/csv; charset=utf-8")
+    # The rows go into the response as the tables make them (its content is the CSV's only
+    # copy); a failing query still answers with an error page, never a cut-off file.
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    exports.write_csv(stats, built, response)
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(stats, "csv")}"'
     return response
 
 
 def print_view(request, *, admin_site):
-    form, stats, built = _compute(request)
+    form, stats, built = _compute(request, list_limit=PRINT_LIST_LIMIT)
     if stats is None:
         return _bad_request(request, form, admin_site=admin_site)
     context = {

@@ -21,6 +21,7 @@ from .base import (
     Column,
     Drill,
     Row,
+    RowStream,
     Table,
     display,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "Column",
     "Drill",
     "Row",
+    "RowStream",
     "Table",
     "build_tables",
     "category_table",

@@ -5,6 +5,7 @@ and the drill-down query behind a count (the admin complaint list showing exactl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -90,13 +91,40 @@ class Row:
     link: str | None = None  # where the row's label leads (a complaint, an action)
 
 
+class RowStream:
+    """A table's rows made as they are read (the long lists of an export): every pass over
+    them reads their source again, and no row is kept.  The writers read them once;
+    ``len()`` and truth (for templates and tests) read them through as well."""
+
+    def __init__(self, make: Callable[[], Iterable[Row]]):
+        self._make = make
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._make())
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
+
+    def __len__(self) -> int:
+        return sum(1 for _row in self)
+
+
+def rows_of(items, make_row: Callable[..., Row]) -> list[Row] | RowStream:
+    """The rows of a list of objects: made at once from a list, as they are read from
+    anything else (a :class:`~reporting.selectors.ComplaintList`)."""
+    if isinstance(items, list):
+        return [make_row(item) for item in items]
+    return RowStream(lambda: map(make_row, items))
+
+
 @dataclass
 class Table:
     key: str
     title: str
     label_header: str
     columns: list[Column]
-    rows: list[Row] = field(default_factory=list)
+    # A list, or a RowStream for a list of complaints of an export (see rows_of).
+    rows: list[Row] | RowStream = field(default_factory=list)
     note: str = ""
     wide: bool = False
 

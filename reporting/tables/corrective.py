@@ -19,9 +19,11 @@ from .base import (
     Cell,
     Column,
     Drill,
+    Row,
     Table,
     admin_url,
     complaint_url,
+    rows_of,
 )
 
 
@@ -103,7 +105,7 @@ def corrective_summary_table(stats: Statistics) -> Table:
     return table
 
 
-def _cut_note(stats: Statistics, listed: list) -> str:
+def _cut_note(stats: Statistics, listed) -> str:
     """Said under a list the page cut short (the export lists every complaint)."""
     if stats.list_limit is None or len(listed) < stats.list_limit:
         return ""
@@ -131,22 +133,28 @@ def serious_list_table(stats: Statistics) -> Table:
         ],
         wide=True,
     )
-    table.note = _cut_note(stats, stats.serious)
-    for c in stats.serious:
-        table.add(
+    recorded, missing = _("recorded"), _("missing")
+
+    def row(c) -> Row:
+        return Row(
             c.number,
             c.number,
+            {
+                "received_at": Cell(c.received_at, DATETIME),
+                "severity": Cell(c.get_severity_display(), TEXT),
+                "category": Cell(str(c.category) if c.category_id else "", TEXT),
+                "department": Cell(str(c.department) if c.department_id else "", TEXT),
+                "state": Cell(c.get_state_display(), TEXT),
+                "summary": Cell(c.summary, TEXT),
+                "validity": Cell(c.get_validity_display(), TEXT),
+                "loss": Cell(c.economic_loss, MONEY),
+                "action": Cell(recorded if c.has_action else missing, TEXT),
+            },
             link=complaint_url(c),
-            received_at=Cell(c.received_at, DATETIME),
-            severity=Cell(c.get_severity_display(), TEXT),
-            category=Cell(str(c.category) if c.category_id else "", TEXT),
-            department=Cell(str(c.department) if c.department_id else "", TEXT),
-            state=Cell(c.get_state_display(), TEXT),
-            summary=Cell(c.summary, TEXT),
-            validity=Cell(c.get_validity_display(), TEXT),
-            loss=Cell(c.economic_loss, MONEY),
-            action=Cell(_("recorded") if c.has_action else _("missing"), TEXT),
         )
+
+    table.note = _cut_note(stats, stats.serious)
+    table.rows = rows_of(stats.serious, row)
     return table
 
 
@@ -166,30 +174,32 @@ def missing_actions_table(stats: Statistics) -> Table:
         wide=True,
     )
     threshold = stats.threshold
-    table.note = _cut_note(stats, stats.missing_actions)
-    for c in stats.missing_actions:
+    loss_reason = _("loss of %(threshold)s yuan or more") % {
+        "threshold": number_format(threshold, 2, force_grouping=True)
+    }
+    record = _("record a corrective action")
+
+    def row(c) -> Row:
         reasons = []
         if c.severity in ("important", "major"):
             reasons.append(c.get_severity_display())
         if c.economic_loss is not None and c.economic_loss >= threshold:
-            reasons.append(
-                _("loss of %(threshold)s yuan or more")
-                % {"threshold": number_format(threshold, 2, force_grouping=True)}
-            )
-        table.add(
+            reasons.append(loss_reason)
+        return Row(
             c.number,
             c.number,
+            {
+                "received_at": Cell(c.received_at, DATETIME),
+                "severity": Cell(c.get_severity_display(), TEXT),
+                "loss": Cell(c.economic_loss, MONEY),
+                "reason": Cell("; ".join(str(r) for r in reasons), TEXT),
+                "record": Cell(record, TEXT, url=add_url and f"{add_url}?complaints={c.pk}"),
+            },
             link=complaint_url(c),
-            received_at=Cell(c.received_at, DATETIME),
-            severity=Cell(c.get_severity_display(), TEXT),
-            loss=Cell(c.economic_loss, MONEY),
-            reason=Cell("; ".join(str(r) for r in reasons), TEXT),
-            record=Cell(
-                _("record a corrective action"),
-                TEXT,
-                url=add_url and f"{add_url}?complaints={c.pk}",
-            ),
         )
+
+    table.note = _cut_note(stats, stats.missing_actions)
+    table.rows = rows_of(stats.missing_actions, row)
     return table
 
 
