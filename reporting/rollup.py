@@ -70,9 +70,13 @@ def mark_received(moments) -> None:
     mark_days(local_day(m) for m in moments if m is not None)
 
 
-def refresh(*, limit: int | None = None) -> int:
-    """Rebuild the days marked dirty; return how many days were rebuilt."""
-    markers = list(DirtyDay.objects.order_by("pk").values_list("pk", "day")[:limit])
+def refresh(*, limit: int | None = None, days: tuple[dt.date, dt.date] | None = None) -> int:
+    """Rebuild the days marked dirty (only those in ``days`` = [first, end) if given: what a
+    page is about to read); return how many days were rebuilt."""
+    markers = DirtyDay.objects.order_by("pk")
+    if days is not None:
+        markers = markers.filter(day__gte=days[0], day__lt=days[1])
+    markers = list(markers.values_list("pk", "day")[:limit])
     if not markers:
         return 0
     days = sorted({day for _pk, day in markers})

@@ -381,7 +381,10 @@ def _period_statistics(
     if use_rollup is None:
         use_rollup = viewer is None or viewer.has_perm("complaints.view_all_complaints")
     if use_rollup:
-        rollup.refresh()
+        # Only the days this page reads: the trend, the comparisons and the government count's
+        # two years (today, dirty with every intake, is rebuilt only when it is read).
+        year_before = periods.Period(periods.YEAR, dt.date(period.last_day.year - 1, 1, 1))
+        rollup.refresh(days=(min(min(compared).start, year_before.start), max(compared).end))
         counts, category_counts, department_counts = _period_from_rollup(
             period, estate, in_period, as_of
         )

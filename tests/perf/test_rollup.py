@@ -283,5 +283,25 @@ def test_postgresql_reads_overdue_from_one_index(db):
         )
         (definition,) = cursor.fetchone()
     assert "(received_at)" in definition
-    for column in ("resolve_due_at", "resolved_at", "closed_at", "validity", "department_id"):
+    for column in ("id", "resolve_due_at", "resolved_at", "closed_at", "validity", "department_id"):
         assert column in definition
+
+
+def test_a_page_rebuilds_only_the_days_it_reads(db):
+    """Today is dirty with every intake: a page about another time leaves it to the beat."""
+    desk = f.staff("front_desk")
+    received = f.at(20, 10, month=11, year=2026)
+    with time_machine.travel(received, tick=False):
+        f.complaint(desk, at=received)
+    day = rollup.local_day(received)
+    assert DirtyDay.objects.filter(day=day).exists()
+    with time_machine.travel(NOW, tick=False):
+        period_statistics(
+            period=periods.Period.containing(periods.MONTH, dt.date(2025, 1, 1)), viewer=None
+        )
+        assert DirtyDay.objects.filter(day=day).exists()  # not read, not rebuilt
+        stats = period_statistics(
+            period=periods.Period.containing(periods.MONTH, dt.date(2026, 11, 1)), viewer=None
+        )
+    assert not DirtyDay.objects.filter(day=day).exists()
+    assert stats.counts["total"] == 1
