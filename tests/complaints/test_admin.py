@@ -1,6 +1,7 @@
 """The complaints admin: lists, visibility by department, transitions through services."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from complaints.models import Complaint
@@ -25,7 +26,9 @@ def test_manager_sees_the_list_with_a_fixed_number_of_queries(
         for n in range(12)
     ]
     client.force_login(manager)
-    with django_assert_max_num_queries(15):
+    # PostgreSQL asks for the table's row estimate first (complaints.admin_paging), then
+    # counts exactly because the table is small.
+    with django_assert_max_num_queries(16 if connection.vendor == "postgresql" else 15):
         response = client.get(reverse("admin:complaints_complaint_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
