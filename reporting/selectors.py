@@ -487,6 +487,11 @@ def _period_direct(in_period: QuerySet[Complaint], as_of: dt.datetime, threshold
     """The period's figures, its categories' counts and its departments' rows, from the
     complaints themselves (three grouped queries)."""
     counts = in_period.aggregate(**metrics.period_metrics(as_of=as_of, threshold=threshold))
+    return counts, *_breakdowns_direct(in_period, as_of)
+
+
+def _breakdowns_direct(in_period: QuerySet[Complaint], as_of: dt.datetime):
+    """The period's counts by category and its departments' rows, from the complaints."""
     category_counts = {
         row["category_id"]: row["n"]
         for row in in_period.values("category_id").annotate(n=Count("pk"))
@@ -495,7 +500,7 @@ def _period_direct(in_period: QuerySet[Complaint], as_of: dt.datetime, threshold
         row.pop("department_id"): row
         for row in in_period.values("department_id").annotate(**metrics.department_metrics(as_of))
     }
-    return counts, category_counts, department_counts
+    return category_counts, department_counts
 
 
 def _rollup_rows(grain: str, estate: Property | None) -> QuerySet[DailyFigures]:
@@ -529,17 +534,7 @@ def _period_from_rollup(
     counts["overdue"] = sum(overdue_by_department.values())
     if estate is not None:
         # One property's period is a few hundred complaints: its breakdowns come from them.
-        category_counts = {
-            row["category_id"]: row["n"]
-            for row in in_period.values("category_id").annotate(n=Count("pk"))
-        }
-        department_counts = {
-            row.pop("department_id"): row
-            for row in in_period.values("department_id").annotate(
-                **metrics.department_metrics(as_of)
-            )
-        }
-        return counts, category_counts, department_counts
+        return counts, *_breakdowns_direct(in_period, as_of)
     category_counts = {
         row["category_id"]: row["n"]
         for row in DailyFigures.objects.filter(days, grain=Grain.CATEGORY)
