@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,10 +16,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def complaints(db):
-    desk = f.staff("front_desk")
-    for _ in range(3):
-        f.complaint(desk)
-    return Complaint.objects.all()
+    # Every test here runs at a fixed moment, never at the real clock's.
+    with time_machine.travel(f.at(2, 10), tick=False):
+        desk = f.staff("front_desk")
+        for _ in range(3):
+            f.complaint(desk)
+        yield Complaint.objects.all()
 
 
 def _counts(queries) -> list[str]:
